@@ -1,0 +1,152 @@
+"""Actions for understanding the user: their pain, yes and no, questions and chit-chat."""
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import Restarted
+
+from knowledge.query import KnowledgeBase
+
+from . import flow
+from .base import UnknotAction, latest_intent
+from .state import DialogueState, Reply
+
+QUESTION_RESPONSES = {
+    "ask_trigger_point": "answer_trigger_point",
+    "ask_pressure": "answer_pressure",
+    "ask_duration": "answer_duration",
+    "ask_safety": "answer_safety",
+    "ask_equipment_compare": "answer_equipment_compare",
+}
+SMALL_TALK_RESPONSES = {
+    "greet": "greet",
+    "thank": "thanks",
+    "goodbye": "goodbye",
+    "bot_challenge": "iamabot",
+    "ask_help": "help",
+}
+# Words that suggest the message is not in English (the assistant only speaks English).
+_FOREIGN = re.compile(
+    r"\b(?:me duele|dolor|espalda|hola|gracias|bonjour|merci|j'ai mal|douleur|dos|hallo|danke|"
+    r"schmerzen|rücken|ciao|grazie|mal di|obrigad[oa]|dor nas|costas|tengo|tudo bem)\b", re.IGNORECASE)
+
+
+class ActionHandlePain(UnknotAction):
+    """The user told us where it hurts, how they trained or what kit they have."""
+
+    def name(self) -> str:
+        return "action_handle_pain"
+
+    def respond(self, state: DialogueState, kb: KnowledgeBase, reply: Reply, tracker: Tracker) -> None:
+        entities = tracker.latest_message.get("entities", []) or []
+        changed = flow.apply_user_info(state, entities, kb, reply)
+        if state.emergency or state.referred_today:
+            flow.advance(state, kb, reply)
+        elif changed:
+            if state.awaiting == "screening_which":
+                state.awaiting = None
+            flow.advance(state, kb, reply)
+        elif state.in_routine:
+            flow.show_step(state, kb, reply, "We're in the middle of a routine.")
+        else:
+            flow.handle_unanswered(state, kb, reply, tracker.latest_message.get("text") or "")
+
+
+class ActionAffirm(UnknotAction):
+    def name(self) -> str:
+        return "action_affirm"
+
+    def respond(self, state, kb, reply, tracker) -> None:
+        flow.affirm(state, kb, reply)
+
+
+class ActionDeny(UnknotAction):
+    def name(self) -> str:
+        return "action_deny"
+
+    def respond(self, state, kb, reply, tracker) -> None:
+        flow.deny(state, kb, reply)
+
+
+class ActionAnswerQuestion(UnknotAction):
+    """Answers a question, then shows the same step or asks the pending question again."""
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    def respond(self, state, kb, reply, tracker) -> None:
+        reply.utter(QUESTION_RESPONSES.get(latest_intent(tracker), "help"))
+        if state.emergency:
+            flow.emergency_reminder(state, kb, reply)
+        else:
+            flow.reprompt(state, kb, reply)
+
+
+class ActionSmallTalk(UnknotAction):
+    """Greetings, thanks, goodbyes, 'are you a bot' and 'what can you do'."""
+
+    def name(self) -> str:
+        return "action_small_talk"
+
+    def respond(self, state, kb, reply, tracker) -> None:
+        intent = latest_intent(tracker)
+        reply.utter(SMALL_TALK_RESPONSES.get(intent, "help"))
+        if state.emergency:
+            flow.emergency_reminder(state, kb, reply)
+        elif intent != "goodbye":
+            flow.reprompt(state, kb, reply)
+
+
+class ActionOutOfScope(UnknotAction):
+    """Off-topic requests and health problems the assistant does not handle."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def respond(self, state, kb, reply, tracker) -> None:
+        reply.utter("out_of_scope")
+        flow.reprompt(state, kb, reply)
+
+
+class ActionFallback(UnknotAction):
+    """A message the model cannot place: say so kindly and offer the main choices."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    def respond(self, state, kb, reply, tracker) -> None:
+        text = (tracker.latest_message.get("text") or "").strip()
+        if not text:
+            reply.say("I didn't get any text there. Tell me where you're sore, for example "
+                      "'my calves are tight after running'.")
+        elif _FOREIGN.search(text):
+            reply.say("Sorry, I only understand English for now. Could you tell me in English where you're sore?")
+        elif len(text) > 2000:
+            reply.say("That's a long message! Could you tell me in a sentence or two where you're sore "
+                      "and how you trained?")
+        else:
+            reply.utter("default")
+        if state.awaiting or state.body_region:
+            flow.reprompt(state, kb, reply)
+        else:
+            reply.say("You can start with one of these:", flow.REGION_BUTTONS[:6] + [
+                flow.button("What can you do?", "/ask_help")])
+
+
+class ActionStartOver(UnknotAction):
+    """Forgets the conversation and asks where it hurts, as a new one would."""
+
+    def name(self) -> str:
+        return "action_start_over"
+
+    def respond(self, state, kb, reply, tracker) -> None:
+        if state.emergency:
+            flow.emergency_reminder(state, kb, reply)
+            return
+        reply.utter("restart")
+
+    async def run(self, dispatcher, tracker, domain):
+        events = await super().run(dispatcher, tracker, domain)
+        emergency = tracker.get_slot("triage_level") == "emergency_now"
+        return events if emergency else [Restarted()]

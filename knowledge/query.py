@@ -1,0 +1,355 @@
+"""The query API the action server uses: routines ranked with reasons, alias lookups,
+triage decisions, screenings, contraindications and user progress.
+
+Returns plain frozen dataclasses, never ORM objects, so callers need no session.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Optional
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from . import models as m
+from safety.levels import LEVEL_ORDER, most_urgent
+
+from .db import make_engine
+
+
+EQUIPMENT_NAMES = {
+    "massage_ball": "massage ball", "foam_roller": "foam roller",
+    "massage_gun": "massage gun", "hands": "your hands",
+}
+REGION_NAMES = {
+    "neck": "neck", "upper_back": "upper back", "lower_back": "lower back",
+    "shoulders": "shoulders", "chest": "chest", "arms": "arms", "glutes": "glutes",
+    "hamstrings": "hamstrings", "quads": "quads", "calves": "calves", "shins": "shins",
+    "feet": "feet",
+}
+ACTIVITY_NAMES = {
+    "running": "running", "weightlifting": "lifting", "cycling": "cycling",
+    "swimming": "swimming", "team_sports": "team sports", "racket_sports": "racket sports",
+    "climbing": "climbing", "rowing": "rowing", "hiit": "HIIT", "yoga": "yoga",
+    "hiking": "hiking", "desk_work": "desk work", "manual_work": "manual work",
+}
+
+
+@dataclass(frozen=True)
+class StepView:
+    index: int
+    position: str
+    action: str
+    seconds: Optional[int]
+    reps: Optional[int]
+    pressure: str
+    avoid: str
+
+
+@dataclass(frozen=True)
+class RoutineView:
+    id: str
+    title: str
+    region: str
+    equipment: str
+    muscles: str
+    summary: str
+    duration_minutes: int
+    dose: str
+    frequency: str
+    evidence_label: str
+    evidence_source: str
+    cautions: tuple[str, ...]
+    closing_name: str
+    closing_instructions: str
+    sources: tuple[str, ...]
+    activities: tuple[str, ...]
+    contraindications: tuple[str, ...]
+    steps: tuple[StepView, ...]
+
+    @property
+    def total_steps(self) -> int:
+        return len(self.steps)
+
+    def step(self, index: int) -> StepView:
+        return self.steps[index - 1]
+
+
+@dataclass(frozen=True)
+class RoutineMatch:
+    routine: RoutineView
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RoutineSearch:
+    """Ranked matches; `fallback` says why they are not an exact equipment match."""
+
+    matches: tuple[RoutineMatch, ...]
+    fallback: Optional[str] = None  # None | "other_equipment" | "hands_only"
+    note: str = ""
+
+    @property
+    def best(self) -> Optional[RoutineMatch]:
+        return self.matches[0] if self.matches else None
+
+
+@dataclass(frozen=True)
+class TriageDecision:
+    level: str
+    flags: tuple[str, ...]
+    advice: str
+    titles: tuple[str, ...] = ()
+    crisis: bool = False
+
+
+@dataclass(frozen=True)
+class ScreeningView:
+    id: str
+    question: str
+    items: tuple[tuple[str, str], ...]  # (flag id, label)
+
+    @property
+    def flag_ids(self) -> tuple[str, ...]:
+        return tuple(flag for flag, _ in self.items)
+
+
+@dataclass(frozen=True)
+class ContraindicationView:
+    id: str
+    title: str
+    effect: str
+    message: str
+
+
+def normalise_phrase(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").strip()
+    text = re.sub(r"[^\w' -]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ves"):
+        return word[:-3] + "f"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _routine_view(row: m.Routine) -> RoutineView:
+    return RoutineView(
+        id=row.id, title=row.title, region=row.region_id, equipment=row.equipment_id,
+        muscles=row.muscles, summary=row.summary, duration_minutes=row.duration_minutes,
+        dose=row.dose, frequency=row.frequency, evidence_label=row.evidence_label,
+        evidence_source=row.evidence_source,
+        cautions=tuple(c for c in row.cautions.split("\n") if c),
+        closing_name=row.closing_name, closing_instructions=row.closing_instructions,
+        sources=tuple(s for s in row.sources.split("\n") if s),
+        activities=tuple(sorted(a.id for a in row.activities)),
+        contraindications=tuple(sorted(c.id for c in row.contraindications)),
+        steps=tuple(StepView(index=s.index, position=s.position, action=s.action, seconds=s.seconds,
+                             reps=s.reps, pressure=s.pressure, avoid=s.avoid) for s in row.steps),
+    )
+
+
+class KnowledgeBase:
+    """Read access to the loaded content plus the user progress table."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str | None = None) -> "KnowledgeBase":
+        return cls(make_engine(url))
+
+    # ------------------------------------------------------------------ aliases
+    def resolve(self, kind: str, phrase: str) -> Optional[str]:
+        """Canonical id for what a user called a region, activity or equipment, or None."""
+        text = normalise_phrase(phrase)
+        if not text:
+            return None
+        candidates = [text, _singular(text), " ".join(_singular(w) for w in text.split())]
+        for prefix in ("my ", "the ", "a ", "an ", "just "):
+            if text.startswith(prefix):
+                candidates.append(text[len(prefix):])
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(m.Alias.phrase, m.Alias.target_id).where(
+                    m.Alias.kind == kind, m.Alias.phrase.in_(candidates))
+            ).all()
+        by_phrase = dict(rows)
+        for candidate in candidates:
+            if candidate in by_phrase:
+                return by_phrase[candidate]
+        return None
+
+    def aliases(self, kind: str) -> dict[str, str]:
+        """Every phrase of a kind with its canonical id."""
+        with Session(self.engine) as session:
+            return dict(session.execute(
+                select(m.Alias.phrase, m.Alias.target_id).where(m.Alias.kind == kind)).all())
+
+    # ------------------------------------------------------------------ routines
+    def routine(self, routine_id: str) -> Optional[RoutineView]:
+        return _cached_routine(self.engine, routine_id)
+
+    def find_routines(
+        self,
+        region: str,
+        activity: Optional[str] = None,
+        equipment: Optional[str] = None,
+        *,
+        exclude_equipment: Iterable[str] = (),
+        exclude_ids: Iterable[str] = (),
+    ) -> RoutineSearch:
+        """Routines for a region, best first, each with why it matched.
+
+        With no routine for the requested equipment, the matches fall back to other
+        equipment for the same region (hands first, as everybody has them).
+        """
+        excluded_kit = set(exclude_equipment)
+        excluded_ids = set(exclude_ids)
+        candidates = [r for r in _routines_for_region(self.engine, region)
+                      if r.equipment not in excluded_kit and r.id not in excluded_ids]
+        if not candidates:
+            return RoutineSearch(matches=(), fallback=None,
+                                 note=f"I have no other routine for the {REGION_NAMES.get(region, region)}.")
+        exact = [r for r in candidates if equipment is None or r.equipment == equipment]
+        fallback, note = None, ""
+        if not exact:
+            wanted = EQUIPMENT_NAMES.get(equipment, equipment)
+            if equipment in excluded_kit:
+                note = f"I'll leave the {wanted} out for now, so here is another option."
+            else:
+                note = (f"I don't have a {wanted} routine for the {REGION_NAMES.get(region, region)}, "
+                        "so here is one with other equipment.")
+            hands = [r for r in candidates if r.equipment == "hands"]
+            fallback = "hands_only" if hands and len(hands) == len(candidates) else "other_equipment"
+            exact = candidates
+        ranked = sorted((self._score(r, region, activity, equipment) for r in exact),
+                        key=lambda match: (-match.score, match.routine.duration_minutes, match.routine.id))
+        return RoutineSearch(matches=tuple(ranked), fallback=fallback, note=note)
+
+    @staticmethod
+    def _score(r: RoutineView, region: str, activity: Optional[str], equipment: Optional[str]) -> RoutineMatch:
+        score = 1.0
+        reasons = [f"works on your {REGION_NAMES.get(region, region)} ({r.muscles})"]
+        if equipment and r.equipment == equipment:
+            score += 3.0
+            reasons.append(f"uses the {EQUIPMENT_NAMES[equipment]}" if equipment != "hands"
+                           else "needs nothing but your hands")
+        elif r.equipment == "hands":
+            score += 0.5
+            reasons.append("needs nothing but your hands")
+        if activity and activity in r.activities:
+            score += 2.0
+            reasons.append(f"suits the load {ACTIVITY_NAMES.get(activity, activity)} puts on it")
+        score += {"small benefit for soreness": 0.3, "probably helpful short-term": 0.3}.get(r.evidence_label, 0.0)
+        return RoutineMatch(routine=r, score=round(score, 2), reasons=tuple(reasons))
+
+    # ------------------------------------------------------------------ safety
+    def triage(self, flag_ids: Iterable[str]) -> TriageDecision:
+        """The most urgent level these flags and their combinations call for."""
+        flag_ids = tuple(dict.fromkeys(flag_ids))
+        with Session(self.engine) as session:
+            flags = {f.id: f for f in session.scalars(select(m.RedFlag).where(m.RedFlag.id.in_(flag_ids)))}
+            combos = {c.id: c for c in session.scalars(select(m.RedFlagCombination))}
+        level, source = most_urgent(
+            flag_ids, {f.id: f.level for f in flags.values()},
+            [(c.id, c.members.split(","), c.level) for c in combos.values()])
+        if level == "self_care":
+            return TriageDecision(level="self_care", flags=(), advice="")
+        crisis = any(f.crisis for f in flags.values())
+        # A crisis (self-harm) message always leads, whatever else was said.
+        advice = next((f.advice for f in flags.values() if f.crisis), None) if crisis and level == "emergency_now" else None
+        advice = advice or (flags[source].advice if source in flags else combos[source].advice)
+        shown = tuple(f for f in flag_ids if f in flags)
+        return TriageDecision(level=level, flags=shown, advice=advice,
+                              titles=tuple(flags[f].title for f in shown), crisis=crisis)
+
+    def screening_for(self, region: str) -> Optional[ScreeningView]:
+        with Session(self.engine) as session:
+            for row in session.scalars(select(m.Screening).options(selectinload(m.Screening.items))):
+                if region in row.regions.split(","):
+                    return ScreeningView(id=row.id, question=row.question,
+                                         items=tuple((i.flag_id, i.label) for i in row.items))
+        return None
+
+    def screening(self, screening_id: str) -> Optional[ScreeningView]:
+        with Session(self.engine) as session:
+            row = session.get(m.Screening, screening_id, options=[selectinload(m.Screening.items)])
+            if row is None:
+                return None
+            return ScreeningView(id=row.id, question=row.question,
+                                 items=tuple((i.flag_id, i.label) for i in row.items))
+
+    def contraindications(self, ids: Iterable[str]) -> list[ContraindicationView]:
+        ids = list(dict.fromkeys(ids))
+        with Session(self.engine) as session:
+            rows = {c.id: c for c in session.scalars(select(m.Contraindication).where(m.Contraindication.id.in_(ids)))}
+        return [ContraindicationView(id=r.id, title=r.title, effect=r.effect, message=r.message)
+                for r in (rows.get(i) for i in ids) if r is not None]
+
+    # ------------------------------------------------------------------ messages
+    def message_texts(self, message_id: str) -> tuple[str, ...]:
+        return _cached_message(self.engine, message_id)
+
+    def message(self, message_id: str, rng: random.Random | None = None) -> str:
+        """One of the variations of a fixed message."""
+        texts = self.message_texts(message_id)
+        if not texts:
+            raise KeyError(f"no message '{message_id}' in the knowledge base")
+        return (rng or random).choice(texts)
+
+    # ------------------------------------------------------------------ progress
+    def record_completion(self, sender_id: str, routine_id: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.add(m.RoutineCompletion(sender_id=sender_id[:255], routine_id=routine_id))
+
+    def completions(self, sender_id: str) -> int:
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(m.RoutineCompletion)
+                                  .where(m.RoutineCompletion.sender_id == sender_id)) or 0
+
+    def routine_count(self) -> int:
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(m.Routine)) or 0
+
+
+@lru_cache(maxsize=256)
+def _routines_for_region(engine: Engine, region: str) -> tuple[RoutineView, ...]:
+    # Content only changes through a load followed by a restart, so caching views is safe.
+    with Session(engine) as session:
+        rows = session.scalars(
+            select(m.Routine).where(m.Routine.region_id == region).options(
+                selectinload(m.Routine.steps), selectinload(m.Routine.activities),
+                selectinload(m.Routine.contraindications)).order_by(m.Routine.id))
+        return tuple(_routine_view(r) for r in rows)
+
+
+@lru_cache(maxsize=512)
+def _cached_routine(engine: Engine, routine_id: str) -> Optional[RoutineView]:
+    with Session(engine) as session:
+        row = session.get(m.Routine, routine_id, options=[
+            selectinload(m.Routine.steps), selectinload(m.Routine.activities),
+            selectinload(m.Routine.contraindications)])
+        return _routine_view(row) if row else None
+
+
+@lru_cache(maxsize=128)
+def _cached_message(engine: Engine, message_id: str) -> tuple[str, ...]:
+    with Session(engine) as session:
+        row = session.get(m.BotMessage, message_id)
+        return tuple(json.loads(row.texts)) if row else ()
+
+
+def clear_caches() -> None:
+    """After loading new content into a running process."""
+    _cached_message.cache_clear()
+    _routines_for_region.cache_clear()
+    _cached_routine.cache_clear()

@@ -1,0 +1,83 @@
+"""Whole conversations through /webhooks/rest/webhook against the real servers."""
+from __future__ import annotations
+
+import uuid
+
+
+def customs(messages, kind):
+    return [m["custom"] for m in messages if isinstance(m.get("custom"), dict) and m["custom"].get("type") == kind]
+
+
+def texts(messages):
+    return " ".join(m.get("text") or "" for m in messages)
+
+
+def test_free_text_conversation_to_a_finished_routine(servers):
+    sender = f"rest-{uuid.uuid4().hex[:8]}"
+    assert servers.send(sender, "hi")
+    reply = servers.send(sender, "my quads are really sore after a long bike ride, I've got a foam roller")
+    offer = [m for m in reply if m.get("buttons")]
+    assert offer, reply
+    assert {b["payload"] for b in offer[-1]["buttons"]} == {"/affirm", "/request_alternatives"}
+    reply = servers.send(sender, "yes let's do it")
+    routine = customs(reply, "routine")
+    assert routine and set(routine[0]) == {"type", "id", "title", "region", "equipment", "steps"}
+    assert routine[0]["region"] == "quads" and routine[0]["equipment"] == "foam_roller"
+    step = customs(reply, "step")[0]
+    assert step == {"type": "step", "routine": routine[0]["id"], "index": 1, "total": routine[0]["steps"],
+                    "seconds": step["seconds"]}
+    reply = servers.send(sender, "what's a trigger point?")
+    assert customs(reply, "step")[0]["index"] == 1
+    reply = servers.send(sender, "can you repeat that")
+    assert customs(reply, "step")[0]["index"] == 1
+    for expected in range(2, routine[0]["steps"] + 1):
+        reply = servers.send(sender, "done")
+        assert customs(reply, "step")[0]["index"] == expected, reply
+    reply = servers.send(sender, "done")
+    assert customs(reply, "routine_done") == [{"type": "routine_done", "routine": routine[0]["id"]}]
+
+
+def test_red_flag_in_the_first_message_gets_a_triage_payload(servers):
+    reply = servers.send(f"rest-{uuid.uuid4().hex[:8]}",
+                         "did deadlifts yesterday, lower back is killing me and now both my legs are numb")
+    triage = customs(reply, "triage")
+    assert triage and triage[0]["level"] == "emergency_now" and "cauda_equina" in triage[0]["flags"]
+    assert triage[0]["advice"]
+    assert not customs(reply, "routine")
+
+
+def test_no_numbness_does_not_cry_wolf(servers):
+    reply = servers.send(f"rest-{uuid.uuid4().hex[:8]}", "my calves are tight after running, no numbness or swelling")
+    assert not customs(reply, "triage")
+    assert reply
+
+
+def test_odd_inputs_always_get_a_reply(servers):
+    sender = f"rest-{uuid.uuid4().hex[:8]}"
+    for message in ["", "asdkjh qwpoeiru zxmcnv", "🤷‍♀️🤷‍♀️", "me duele mucho la espalda", "I want my money back",
+                    "word " * 3000]:
+        reply = servers.send(sender, message)
+        assert reply and any(m.get("text") for m in reply), message
+        assert not customs(reply, "routine")
+
+
+def test_conversation_survives_a_server_restart(servers):
+    sender = f"rest-{uuid.uuid4().hex[:8]}"
+    servers.send(sender, "my hamstrings are sore from football and I have a massage gun")
+    reply = servers.send(sender, "start")
+    if not customs(reply, "step"):
+        reply = servers.send(sender, "yes")
+    assert customs(reply, "step")[0]["index"] == 1
+    servers.stop_rasa()
+    servers.start_rasa()
+    reply = servers.send(sender, "next")
+    assert customs(reply, "step")[0]["index"] == 2
+
+
+def test_a_dead_action_server_still_gets_a_clear_message(servers):
+    servers.stop_actions()
+    try:
+        reply = servers.send(f"rest-{uuid.uuid4().hex[:8]}", "my neck is stiff")
+        assert "trouble" in texts(reply)
+    finally:
+        servers.start_actions()
