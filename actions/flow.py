@@ -192,31 +192,33 @@ def answer_screening(state: DialogueState, kb: KnowledgeBase, reply: Reply, yes:
 
 # --------------------------------------------------------------------------- routines
 def offer_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, *, alternatives: bool = False) -> None:
+    """Offers the best routine, or with `alternatives` up to three others as buttons."""
     search = kb.find_routines(state.body_region, state.activity, state.equipment,
                               exclude_equipment=excluded_equipment(state, kb),
-                              exclude_ids=state.offered if alternatives else ())
+                              exclude_ids=state.offered if alternatives else (),
+                              any_equipment=alternatives)
     if not search.matches:
         if alternatives and state.offered:
             state.offered = []
             reply.say(f"That's every routine I have for your {region_name(state.body_region)}. "
-                      "Here they are again from the top.")
+                      "Here is my first suggestion again.")
             offer_routine(state, kb, reply)
             return
         reply.say(search.note or "I couldn't find a routine for that.")
         state.awaiting = None
         return
-    if search.note:
-        reply.say(search.note)
-    if alternatives and len(search.matches) > 1:
+    if alternatives:
         state.awaiting = "alternatives"
         options = search.matches[:3]
         state.offered = list(dict.fromkeys(state.offered + [m.routine.id for m in options]))
         lines = [f"{i}. {m.routine.title} ({EQUIPMENT_NAMES[m.routine.equipment]}, "
                  f"{m.routine.total_steps} steps, about {m.routine.duration_minutes} min)"
                  for i, m in enumerate(options, start=1)]
-        reply.say("Here are some other options:\n" + "\n".join(lines),
+        reply.say("Here are other options:\n" + "\n".join(lines),
                   [button(m.routine.title, '/choose_routine{"routine_id":"%s"}' % m.routine.id) for m in options])
         return
+    if search.note:
+        reply.say(search.note)
     best = search.best
     state.offered = list(dict.fromkeys(state.offered + [best.routine.id]))
     state.awaiting = "offer"

@@ -22,7 +22,6 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -41,9 +40,14 @@ BODY_CUES_AFTER = {
     "pain", "pains", "ache", "aches", "aching", "hurts", "hurt", "hurting", "is", "was", "feels",
     "feel", "spasm", "spasms", "sore", "soreness", "stiff", "stiffness", "tight", "muscles",
     "muscle", "'s", "has", "keeps", "went", "gone", "killing", "kills", "injury", "strain",
-    "tension", "knots", "knot", "area", "and", "after", ",", ".", "!", "?", "from", "since",
+    "tension", "knots", "knot", "area", "after", "from", "since", "muscle", "day", "issues", "and", ",",
 }
-NEGATORS = {"not", "n't", "no", "nothing", "isn't", "never"}
+NEGATORS = {"not", "n't", "no", "isnt", "isn't", "never", "nt"}
+# Fuzzy matching is for misspelt body parts only: activity and kit words collide with
+# everyday English ("hurting" is one letter from "hurling", "weight" from "weights").
+FUZZY_ENTITY_TYPES = ("body_region",)
+FUZZY_STOPWORDS = {"should", "shouldn't", "hurting", "weight", "wrists", "calling", "called", "walked",
+                   "thighs", "things", "charts", "beside", "behind", "bottle", "better", "hopped"}
 
 
 def edit_distance_at_most(a: str, b: str, limit: int) -> bool:
@@ -73,10 +77,6 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> Dict[Text, Any]:
         return {"fuzzy_min_length": 6}
 
-    @classmethod
-    def required_components(cls) -> List[type]:
-        return [SpacyNLP]
-
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  phrases: Optional[Dict[str, Dict[str, str]]] = None,
                  ambiguous: Optional[List[str]] = None) -> None:
@@ -89,7 +89,7 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
         self._matcher = self._build_matcher()
         min_len = self._config["fuzzy_min_length"]
         self._fuzzy_words = [
-            (phrase, entity, value) for entity, table in self.phrases.items()
+            (phrase, entity, value) for entity, table in self.phrases.items() if entity in FUZZY_ENTITY_TYPES
             for phrase, value in table.items() if " " not in phrase and len(phrase) >= min_len
         ]
 
@@ -181,7 +181,7 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
         min_len = self._config["fuzzy_min_length"]
         for token in doc:
             word = token.lower_
-            if token.i in covered or not token.is_alpha or len(word) < min_len:
+            if token.i in covered or not token.is_alpha or len(word) < min_len or word in FUZZY_STOPWORDS:
                 continue
             for phrase, entity, value in self._fuzzy_words:
                 limit = 1 if len(phrase) < 9 else 2
@@ -192,13 +192,21 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def _has_body_cue(doc: Doc, start: int, end: int) -> bool:
+        words = [t for t in doc if not t.is_punct]
+        if len(words) == end - start:
+            return True  # the whole message is the word, e.g. "back" as an answer
         before = doc[start - 1].lower_ if start > 0 else ""
-        after = doc[end].lower_ if end < len(doc) else "."
+        after = doc[end].lower_ if end < len(doc) else ""
         if before in {"money", "come", "came", "coming", "be", "get", "got", "i'm", "im", "'m", "welcome", "go", "going", "went", "right", "call", "ring", "text", "write", "pay", "paid", "give", "bring"}:
             return False
         return before in BODY_CUES_BEFORE or after in BODY_CUES_AFTER
 
     @staticmethod
     def _is_negated(doc: Doc, start: int) -> bool:
-        window = [t.lower_ for t in doc[max(0, start - 3):start]]
-        return any(w in NEGATORS for w in window) and "but" not in window
+        """'not my shoulders': a negator up to three words before, within the clause."""
+        for token in reversed(doc[max(0, start - 3):start]):
+            if token.is_punct or token.lower_ in ("but", "and", "it's", "its"):
+                return False
+            if token.lower_ in NEGATORS:
+                return True
+        return False

@@ -206,6 +206,7 @@ class KnowledgeBase:
         *,
         exclude_equipment: Iterable[str] = (),
         exclude_ids: Iterable[str] = (),
+        any_equipment: bool = False,
     ) -> RoutineSearch:
         """Routines for a region, best first, each with why it matched.
 
@@ -219,7 +220,7 @@ class KnowledgeBase:
         if not candidates:
             return RoutineSearch(matches=(), fallback=None,
                                  note=f"I have no other routine for the {REGION_NAMES.get(region, region)}.")
-        exact = [r for r in candidates if equipment is None or r.equipment == equipment]
+        exact = [r for r in candidates if equipment is None or any_equipment or r.equipment == equipment]
         fallback, note = None, ""
         if not exact:
             wanted = EQUIPMENT_NAMES.get(equipment, equipment)

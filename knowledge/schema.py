@@ -366,16 +366,26 @@ def _read_routine(path: Path, checker: _Checker) -> Optional[Routine]:
 
 def _read_red_flags(path: Path, checker: _Checker) -> tuple[list[RedFlag], list[Combination]]:
     data = _read_yaml(path, checker)
+    concepts = data.get("concepts") if isinstance(data, dict) else None
+    concepts = concepts if isinstance(concepts, dict) else {}
+    for name, patterns in concepts.items():
+        checker.patterns(path.name, f"concept {name}", {"patterns": patterns})
     flags = []
     for i, entry in enumerate(_items(path, data, "flags", checker)):
         item = _label(entry, i)
+        pairs = entry.get("concept_pairs") or []
+        for pair in pairs:
+            if not (isinstance(pair, list) and len(pair) == 2 and all(c in concepts for c in pair)):
+                checker.add(path.name, item, "concept_pairs", f"{pair!r} must be two names from `concepts`")
+        if pairs and not entry.get("patterns"):
+            entry = {**entry, "patterns": []}
         flags.append(RedFlag(
             id=checker.identifier(path.name, item, entry),
             level=checker.choice(path.name, item, entry, "level", FLAG_LEVELS),
             title=checker.text(path.name, item, entry, "title"),
             advice=checker.text(path.name, item, entry, "advice"),
             source=checker.text(path.name, item, entry, "source"),
-            patterns=checker.patterns(path.name, item, entry),
+            patterns=checker.patterns(path.name, item, entry) if entry.get("patterns") or not pairs else (),
             examples=checker.text_list(path.name, item, entry, "examples", min_items=1),
             non_examples=checker.text_list(path.name, item, entry, "non_examples", min_items=0, required=False),
             historical_ok=bool(entry.get("historical_ok", False)),

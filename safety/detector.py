@@ -87,21 +87,31 @@ def normalise(text: str) -> tuple[str, list[int]]:
 
 @Language.factory(
     "unknot_symptom_spans",
-    default_config={"flags_file": None, "contraindications_file": None},
+    default_config={"flags_file": None, "contraindications_file": None, "concept_window": 8},
 )
-def make_symptom_spans(nlp: Language, name: str, flags_file: Optional[str], contraindications_file: Optional[str]):
+def make_symptom_spans(nlp: Language, name: str, flags_file: Optional[str], contraindications_file: Optional[str],
+                       concept_window: int):
+    flags_path = Path(flags_file) if flags_file else terms.RED_FLAGS_FILE
     return SymptomSpans(
-        terms.load_pattern_sets(Path(flags_file) if flags_file else terms.RED_FLAGS_FILE,
-                                Path(contraindications_file) if contraindications_file else terms.CONTRAINDICATIONS_FILE)
+        terms.load_pattern_sets(flags_path,
+                                Path(contraindications_file) if contraindications_file else terms.CONTRAINDICATIONS_FILE),
+        terms.load_concepts(flags_path), concept_window,
     )
+
+
+# Words that end a clause: two concepts on either side of one are not paired.
+CLAUSE_BREAKS = {"but", "however", "though", "although", "except", ";", "whereas"}
 
 
 class SymptomSpans:
     """spaCy component: every pattern match becomes a span in doc.spans[SPAN_GROUP],
-    labelled 'flag:<id>' or 'contraindication:<id>'. Overlaps are kept."""
+    labelled 'flag:<id>' or 'contraindication:<id>'; so does every close pair of concept
+    words that a flag lists in `concept_pairs`. Overlaps are kept."""
 
-    def __init__(self, pattern_sets: list[terms.PatternSet]):
+    def __init__(self, pattern_sets: list[terms.PatternSet], concepts: Optional[dict] = None, window: int = 8):
         self.pattern_sets = pattern_sets
+        self.concepts = concepts or {}
+        self.window = window
 
     def __call__(self, doc: Doc) -> Doc:
         spans: dict[tuple[str, int, int], Span] = {}
@@ -110,13 +120,48 @@ class SymptomSpans:
             label = f"{pset.kind}:{pset.id}"
             for pattern in pset.patterns:
                 for match in pattern.finditer(text):
-                    if match.end() <= match.start():
-                        continue
-                    span = doc.char_span(match.start(), match.end(), label=label, alignment_mode="expand")
-                    if span is not None and len(span):
-                        spans.setdefault((label, span.start, span.end), span)
+                    self._add(spans, doc, match.start(), match.end(), label)
+        if any(p.concept_pairs for p in self.pattern_sets):
+            found = self._concept_spans(doc)
+            for pset in self.pattern_sets:
+                for first, second in pset.concept_pairs:
+                    for a in found.get(first, ()):
+                        for b in found.get(second, ()):
+                            if self._close(doc, a, b):
+                                start, end = min(a[0], b[0]), max(a[1], b[1])
+                                span = doc[start:end]
+                                self._add(spans, doc, span.start_char, span.end_char, f"{pset.kind}:{pset.id}")
         doc.spans[SPAN_GROUP] = list(spans.values())
         return doc
+
+    @staticmethod
+    def _add(spans: dict, doc: Doc, start: int, end: int, label: str) -> None:
+        if end <= start:
+            return
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is not None and len(span):
+            spans.setdefault((label, span.start, span.end), span)
+
+    def _concept_spans(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
+        """Token ranges of every concept word in the doc."""
+        found: dict[str, list[tuple[int, int]]] = {}
+        for name, patterns in self.concepts.items():
+            for pattern in patterns:
+                for match in pattern.finditer(doc.text):
+                    span = doc.char_span(match.start(), match.end(), alignment_mode="expand") if match.end() > match.start() else None
+                    if span is not None and len(span):
+                        found.setdefault(name, []).append((span.start, span.end))
+        return found
+
+    def _close(self, doc: Doc, a: tuple[int, int], b: tuple[int, int]) -> bool:
+        """Same sentence, at most `window` tokens apart, no clause break between."""
+        if a[0] < b[1] and b[0] < a[1]:
+            return False  # the same words cannot be both concepts
+        left, right = (a, b) if a[0] < b[0] else (b, a)
+        gap = doc[left[1]:right[0]]
+        if len(gap) > self.window or doc[left[0]].sent.start != doc[right[0]].sent.start:
+            return False
+        return not any(t.lower_ in CLAUSE_BREAKS for t in gap)
 
 
 class SymptomDetector:

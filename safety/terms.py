@@ -32,6 +32,9 @@ class PatternSet:
     level: str  # triage level for flags, effect for contraindications
     patterns: tuple[re.Pattern, ...]
     historical_ok: bool = False
+    # Pairs of concept names: the flag also fires when one word of each concept stands in
+    # the same clause, close together ("groin" ... "gone numb").
+    concept_pairs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,9 @@ def _load(path: Path) -> dict:
     return data
 
 
-def _compile(path: Path, item: str, patterns) -> tuple[re.Pattern, ...]:
+def _compile(path: Path, item: str, patterns, *, allow_empty: bool = False) -> tuple[re.Pattern, ...]:
+    if allow_empty and not patterns:
+        return ()
     if not isinstance(patterns, list) or not patterns:
         raise TermError(f"{path.name}: {item}: patterns: must be a non-empty list")
     out = []
@@ -65,14 +70,36 @@ def _compile(path: Path, item: str, patterns) -> tuple[re.Pattern, ...]:
     return tuple(out)
 
 
+def load_concepts(flags_file: Path = RED_FLAGS_FILE) -> dict[str, tuple[re.Pattern, ...]]:
+    """Word families (NUMB, SADDLE_AREA, ...) that flags combine in `concept_pairs`."""
+    concepts = _load(flags_file).get("concepts") or {}
+    if not isinstance(concepts, dict):
+        raise TermError(f"{flags_file.name}: concepts: must be a mapping of name to patterns")
+    return {str(name): _compile(flags_file, f"concept {name}", patterns) for name, patterns in concepts.items()}
+
+
+def _concept_pairs(path: Path, item: str, raw, concepts: dict) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for pair in raw or []:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise TermError(f"{path.name}: {item}: concept_pairs: each entry must be [CONCEPT, CONCEPT]")
+        for name in pair:
+            if name not in concepts:
+                raise TermError(f"{path.name}: {item}: concept_pairs: unknown concept {name!r}")
+        pairs.append((str(pair[0]), str(pair[1])))
+    return tuple(pairs)
+
+
 def load_pattern_sets(flags_file: Path = RED_FLAGS_FILE,
                       contraindications_file: Path = CONTRAINDICATIONS_FILE) -> list[PatternSet]:
     sets = []
+    concepts = load_concepts(flags_file)
     for entry in _load(flags_file).get("flags") or []:
         item = str(entry.get("id"))
+        pairs = _concept_pairs(flags_file, item, entry.get("concept_pairs"), concepts)
         sets.append(PatternSet("flag", item, str(entry.get("level")),
-                               _compile(flags_file, item, entry.get("patterns")),
-                               bool(entry.get("historical_ok", False))))
+                               _compile(flags_file, item, entry.get("patterns"), allow_empty=bool(pairs)),
+                               bool(entry.get("historical_ok", False)), pairs))
     for entry in _load(contraindications_file).get("contraindications") or []:
         item = str(entry.get("id"))
         sets.append(PatternSet("contraindication", item, str(entry.get("effect")),
