@@ -28,7 +28,7 @@ SMALL_TALK_RESPONSES = {
 }
 # Words that suggest the message is not in English (the assistant only speaks English).
 _FOREIGN = re.compile(
-    r"\b(?:me duele|dolor|espalda|hola|gracias|bonjour|merci|j'ai mal|douleur|dos|hallo|danke|"
+    r"\b(?:me duele|dolor|espalda|hola|gracias|bonjour|merci|j'ai mal|douleur|hallo|danke|"
     r"schmerzen|rücken|ciao|grazie|mal di|obrigad[oa]|dor nas|costas|tengo|tudo bem)\b", re.IGNORECASE)
 
 
@@ -98,6 +98,9 @@ class ActionSmallTalk(UnknotAction):
             flow.reprompt(state, kb, reply)
 
 
+ONLY_ENGLISH = "Sorry, I only understand English for now. Could you tell me in English where you're sore?"
+
+
 class ActionOutOfScope(UnknotAction):
     """Off-topic requests and health problems the assistant does not handle."""
 
@@ -105,7 +108,10 @@ class ActionOutOfScope(UnknotAction):
         return "action_out_of_scope"
 
     def respond(self, state, kb, reply, tracker) -> None:
-        reply.utter("out_of_scope")
+        if _FOREIGN.search(tracker.latest_message.get("text") or ""):
+            reply.say(ONLY_ENGLISH)
+        else:
+            reply.utter("out_of_scope")
         flow.reprompt(state, kb, reply)
 
 
@@ -121,7 +127,7 @@ class ActionFallback(UnknotAction):
             reply.say("I didn't get any text there. Tell me where you're sore, for example "
                       "'my calves are tight after running'.")
         elif _FOREIGN.search(text):
-            reply.say("Sorry, I only understand English for now. Could you tell me in English where you're sore?")
+            reply.say(ONLY_ENGLISH)
         elif len(text) > 2000:
             reply.say("That's a long message! Could you tell me in a sentence or two where you're sore "
                       "and how you trained?")

@@ -299,6 +299,9 @@ def step_control(state: DialogueState, kb: KnowledgeBase, reply: Reply, command:
         reprompt(state, kb, reply)
         return
     routine = kb.routine(state.routine_id)
+    if state.awaiting == "stopped" and command in ("next", "repeat"):
+        show_step(state, kb, reply, "Picking up where we left off.")
+        return
     if command == "stop":
         state.awaiting = "stopped"
         reply.say(f"Paused at step {state.step_index} of {routine.total_steps}. Say 'continue' when you're "

@@ -3,7 +3,8 @@
 A red flag of the user's own overrides whatever DIET predicted with the intent
 `report_red_flag`, so that a rule routes the turn to the triage action first: the
 classifier alone is never trusted for safety. A negated flag with a correction cue
-("sorry, I meant NO numbness") becomes `correct_red_flag`. Findings travel as
+("sorry, I meant NO numbness") becomes `correct_red_flag`; a flag the classifier
+guessed but the rules did not confirm becomes `describe_pain`. Findings travel as
 entities (`red_flag`, `red_flag_negated`, `contraindication`) to the action server.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 FLAG_INTENT = "report_red_flag"
 CORRECTION_INTENT = "correct_red_flag"
+FALLBACK_INTENT = "describe_pain"
 _DETECTOR: Optional[SymptomDetector] = None
 
 
@@ -81,17 +83,13 @@ class RedFlagDetector(GraphComponent):
             self._set_intent(message, FLAG_INTENT, ranking)
         elif detection.negated_flags and detection.correction:
             self._set_intent(message, CORRECTION_INTENT, ranking)
-        elif intent.get("name") in (FLAG_INTENT, CORRECTION_INTENT):
-            # The classifier thought so but the rules found nothing of the user's own:
-            # fall back to its next best guess rather than raise an alarm.
-            others = [r for r in ranking if r.get("name") not in (FLAG_INTENT, CORRECTION_INTENT)]
-            if others:
-                message.set(INTENT, {"name": others[0]["name"], "confidence": others[0]["confidence"]},
-                            add_to_output=True)
-                message.set(INTENT_RANKING_KEY, others, add_to_output=True)
+        elif intent.get("name") == FLAG_INTENT:
+            # The classifier thought so but the rules found nothing of the user's own
+            # ("no numbness"): treat it as talk about their soreness, not an alarm.
+            self._set_intent(message, FALLBACK_INTENT, ranking, confidence=intent.get("confidence", 0.5))
 
     @staticmethod
-    def _set_intent(message: Message, name: str, ranking: List[Dict[str, Any]]) -> None:
-        message.set(INTENT, {"name": name, "confidence": 1.0}, add_to_output=True)
+    def _set_intent(message: Message, name: str, ranking: List[Dict[str, Any]], confidence: float = 1.0) -> None:
+        message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
         rest = [r for r in ranking if r.get("name") != name]
-        message.set(INTENT_RANKING_KEY, [{"name": name, "confidence": 1.0}] + rest, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [{"name": name, "confidence": confidence}] + rest, add_to_output=True)

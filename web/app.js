@@ -107,7 +107,7 @@
   function hidden(text) { return el("span", "visually-hidden", text); }
 
   // "Pressure: ...", "Avoid: ...", "Step 2 of 5 (45 seconds): ..." at the start of a line
-  var LINE_LABEL = /^(Step \d+ of \d+(?: \([^)]{0,40}\))?|[A-Z][A-Za-z]{1,12}(?: [a-z]{1,10})?):\s/;
+  var LINE_LABEL = /^(Step \d+ of \d+(?: \([^)]{0,40}\))?|Pressure|Avoid|How often|Evidence|Tip|Note):\s/;
 
   /** Server text as DOM: text nodes, <strong> for **bold** and line labels, <br> for new lines. */
   function richText(parent, text) {
@@ -644,6 +644,7 @@
     state.routines = {};
     state.currentRoutine = null;
     state.activeChoices = null;
+    state.pinned = null;
     while (log.firstChild) log.removeChild(log.firstChild);
     renderIntro();
     if (socket) {

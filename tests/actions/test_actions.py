@@ -74,6 +74,10 @@ def test_neck_screening_yes_is_an_emergency(kb):
     out = run_action(ActionHandlePain(), make_tracker(entities=[entity("body_region", "neck")]))
     assert out.slots["awaiting"] == "screening"
     out = run_action(ActionAffirm(), make_tracker(out.slots, intent="affirm"))
+    if not out.customs("triage"):  # the neck screening also asks about falls: which one?
+        assert '/report_red_flag{"red_flag":"neck_vascular"}' in [b["payload"] for b in out.buttons]
+        out = run_action(ActionTriage(), make_tracker(out.slots, intent="report_red_flag",
+                                                      entities=[entity("red_flag", "neck_vascular")]))
     triage = out.customs("triage")[0]
     assert triage["level"] == "emergency_now" and "neck_vascular" in triage["flags"]
     assert any("999" in t and "911" in t for t in out.texts)

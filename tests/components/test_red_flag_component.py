@@ -44,7 +44,7 @@ def test_correction_becomes_correct_red_flag(component):
 def test_classifier_only_flag_is_demoted(component):
     msg = message("my legs are so sore lol", intent="report_red_flag", confidence=0.6)
     component.process([msg])
-    assert msg.get("intent")["name"] == "inform"
+    assert msg.get("intent")["name"] == "describe_pain"
 
 
 def test_contraindication_entity(component):

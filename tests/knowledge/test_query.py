@@ -111,7 +111,7 @@ def test_self_harm_is_a_crisis(kb):
 
 @pytest.mark.parametrize("region, screening", [
     ("lower_back", "back"), ("upper_back", "back"), ("calves", "lower_leg"), ("shins", "lower_leg"),
-    ("neck", "neck"), ("chest", "chest"), ("quads", None), ("feet", None),
+    ("neck", "neck"), ("chest", "chest"), ("glutes", "glutes"), ("quads", None), ("feet", None),
 ])
 def test_screenings_by_region(kb, region, screening):
     found = kb.screening_for(region)
