@@ -27,7 +27,7 @@ TRAINING_INPUTS := $(ROOT)/config.yml $(ROOT)/domain.yml $(GENERATED_NLU) \
 	$(wildcard $(ROOT)/components/*.py)
 
 .PHONY: help setup envs kb nlu-data train chat serve actions test test-knowledge test-actions \
-	test-rasa validate bench lock clean
+	test-rasa test-browser validate bench lock clean web
 
 help:
 	@echo "make chat    talk to Unknot in the terminal (sets everything up on first run)"
@@ -85,11 +85,20 @@ train: $(MODEL)
 
 setup: envs kb $(MODEL)
 
+# --------------------------------------------------------------------------- web page
+# The socket.io client comes from the npm registry, pinned by web/package-lock.json.
+WEB_CLIENT := $(ROOT)/web/node_modules/socket.io-client/dist/socket.io.min.js
+$(WEB_CLIENT): $(ROOT)/web/package.json $(ROOT)/web/package-lock.json
+	cd $(ROOT)/web && npm ci --no-audit --no-fund
+	touch $@
+
+web: $(WEB_CLIENT)
+
 # --------------------------------------------------------------------------- running
 chat: setup
 	@cd $(ROOT) && $(RASA_ENV)/bin/python scripts/run.py chat
 
-serve: setup
+serve: setup web
 	@cd $(ROOT) && exec $(RASA_ENV)/bin/python scripts/run.py serve
 
 actions: envs kb
@@ -102,6 +111,10 @@ test-knowledge: $(ACTIONS_ENV)/.installed
 test-rasa: $(RASA_ENV)/.installed $(MODEL) kb
 	cd $(ROOT) && $(RASA_ENV)/bin/python -m pytest -q tests/safety tests/components tests/e2e
 
+test-browser: $(RASA_ENV)/.installed $(MODEL) kb web
+	@command -v chromium >/dev/null || { echo "Chromium missing: apt-get install -y chromium"; exit 1; }
+	cd $(ROOT) && $(RASA_ENV)/bin/python -m pytest -q tests/browser
+
 validate: $(RASA_ENV)/.installed $(GENERATED_NLU)
 	cd $(ROOT) && $(RASA) data validate --fail-on-warnings --quiet
 
@@ -109,9 +122,10 @@ test: envs
 	@$(MAKE) --no-print-directory test-knowledge
 	@$(MAKE) --no-print-directory validate
 	@$(MAKE) --no-print-directory test-rasa
+	@$(MAKE) --no-print-directory test-browser
 
 bench: setup
 	@echo "Benchmarks arrive with issue 5 (make bench); nothing to measure yet."
 
 clean:
-	rm -rf $(VENV) $(STATE) $(ROOT)/models $(ROOT)/results $(GENERATED_NLU)
+	rm -rf $(VENV) $(STATE) $(ROOT)/models $(ROOT)/results $(GENERATED_NLU) $(ROOT)/web/node_modules

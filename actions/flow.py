@@ -377,7 +377,6 @@ def affirm(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
         state.equipment = state.equipment if state.equipment != "massage_gun" else None
         advance(state, kb, reply)
     elif awaiting == "another_region":
-        state.equipment = state.equipment  # keep their kit for the next area
         state.body_region = state.queued_regions.pop(0) if state.queued_regions else None
         state.awaiting = None
         advance(state, kb, reply)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import flow
 from .base import UnknotAction, latest_entities
+from .state import Reply
 
 
 class ActionTriage(UnknotAction):
@@ -15,7 +16,7 @@ class ActionTriage(UnknotAction):
         flags = latest_entities(tracker, "red_flag")
         contra = [e for e in tracker.latest_message.get("entities", []) or []
                   if e.get("entity") in ("body_region", "activity", "equipment", "contraindication")]
-        flow.apply_user_info(state, contra, kb, flow.Reply())  # remember where, without chatting
+        flow.apply_user_info(state, contra, kb, Reply())  # remember where, without chatting
         if not flags:
             # The classifier guessed a flag that the rules did not confirm.
             flow.advance(state, kb, reply)

@@ -7,6 +7,7 @@ with the emergency numbers in case what they wrote was urgent.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any, Awaitable, Callable, Dict, Text
 
 from sanic import Blueprint
@@ -89,4 +90,18 @@ class GuardedSocketIOInput(SocketIOInput):
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(never_silent(on_new_message))
+        socketio_webhook = super().blueprint(never_silent(on_new_message))
+        sio = self.sio
+
+        # Rasa 3.6 calls sio.enter_room() without await; with python-socketio >= 5.10 it is a
+        # coroutine, so the client never joins its session's room and never gets a reply.
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            if not data.get("session_id"):
+                data["session_id"] = uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, data["session_id"])
+            await sio.emit("session_confirm", data["session_id"], room=sid)
+
+        return socketio_webhook

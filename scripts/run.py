@@ -133,6 +133,9 @@ def stop(*processes: subprocess.Popen) -> None:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
+QUIET = {"PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
 def chat() -> int:
     action_port = int(os.environ.get("ACTION_PORT", "5055"))
     rasa_port = int(os.environ.get("RASA_PORT", "5005"))
@@ -142,7 +145,8 @@ def chat() -> int:
         wait_for(f"http://127.0.0.1:{action_port}/health", actions, 60, log)
         print("Starting Unknot (type /stop to leave)...", flush=True)
         return subprocess.call([str(RASA_BIN / "rasa"), "shell", "--model", str(MODEL), "--endpoints",
-                                str(endpoints), "--port", str(rasa_port), "--quiet"], cwd=ROOT)
+                                str(endpoints), "--port", str(rasa_port), "--quiet"], cwd=ROOT,
+                               env={**os.environ, **QUIET})
     except KeyboardInterrupt:
         return 130
     finally:
@@ -164,7 +168,7 @@ def serve() -> int:
     signal.signal(signal.SIGINT, on_signal)
     actions, actions_log = start_action_server(action_port)
     rasa_log = STATE / "logs" / "rasa.log"
-    rasa = subprocess.Popen(rasa_server_command(rasa_port, endpoints, origin), cwd=ROOT,
+    rasa = subprocess.Popen(rasa_server_command(rasa_port, endpoints, origin), cwd=ROOT, env={**os.environ, **QUIET},
                             stdout=rasa_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_for(f"http://127.0.0.1:{action_port}/health", actions, 60, actions_log)

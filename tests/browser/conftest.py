@@ -23,6 +23,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"]
 DESKTOP = {"width": 1280, "height": 860}
+REPLY_TIMEOUT_MS = 30_000
 PHONE = {"width": 360, "height": 740}
 
 
@@ -50,7 +51,10 @@ def servers(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Replies come from the real model and action server: give a busy 2-core machine time.
+    expect.set_options(timeout=REPLY_TIMEOUT_MS)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
@@ -68,7 +72,7 @@ class ChatPage:
         self.origin = f"http://127.0.0.1:{servers.rasa_port}"
         self.url = f"{self.origin}/webchat/"
         self.context = browser.new_context(viewport=viewport, service_workers="block")
-        self.context.set_default_timeout(30_000)
+        self.context.set_default_timeout(REPLY_TIMEOUT_MS)
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.requests: list[str] = []
@@ -87,7 +91,7 @@ class ChatPage:
             self.wait_online()
         return self
 
-    def wait_online(self, timeout: float = 30_000):
+    def wait_online(self, timeout: float = REPLY_TIMEOUT_MS):
         self.page.wait_for_selector("#connection[data-state=online]", timeout=timeout)
 
     def say(self, text: str):

@@ -1,0 +1,334 @@
+"""Targets, plots and the readable report (latest.md) from the results dictionary."""
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+LEVELS = ("1", "8", "32")
+PLOT_CONCURRENCY = "latency_vs_concurrency.png"
+PLOT_TURNS = "latency_vs_turn.png"
+
+
+def _get(data, *keys):
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _target(name, target, measured, passed):
+    return {"name": name, "target": target, "measured": measured, "pass": passed}
+
+
+def targets(r: dict) -> list[dict]:
+    out = []
+    ratios = _get(r, "load", "ratios") or {}
+    p50 = [_get(ratios, u, "p50") for u in LEVELS]
+    out.append(_target("REST latency p50 vs starter", "≤ 1.5× at 1, 8 and 32 conversations",
+                       " / ".join(f"{x}×" if x is not None else "–" for x in p50),
+                       all(x <= 1.5 for x in p50) if None not in p50 else None))
+    tput = [_get(ratios, u, "throughput") for u in LEVELS]
+    out.append(_target("Throughput vs starter", "≥ 0.7× at 1, 8 and 32 conversations",
+                       " / ".join(f"{x}×" if x is not None else "–" for x in tput),
+                       all(x >= 0.7 for x in tput) if None not in tput else None))
+    turns = _get(r, "long_conversation", "unknot", "ratio_200_to_1")
+    out.append(_target("Long conversation: turn 200 vs turn 1", "≤ 1.5×",
+                       f"{turns}×" if turns is not None else "not measured",
+                       turns <= 1.5 if turns is not None else None))
+    memory = _get(r, "memory", "unknot", "rasa_peak_mb")
+    out.append(_target("Rasa server peak memory (RSS)", "< 1.5 GB",
+                       f"{memory / 1024:.2f} GB" if memory else "not measured",
+                       memory / 1024 < 1.5 if memory else None))
+    train = _get(r, "training", "seconds")
+    out.append(_target("Training (rasa train, cold cache)", "< 5 min",
+                       f"{train / 60:.1f} min" if train else "not measured (--quick)" if _get(r, "environment", "mode") == "quick"
+                       else "not measured", train < 300 if train else None))
+    intent = _get(r, "heldout", "intent_f1_weighted")
+    out.append(_target("Held-out intent F1 (weighted)", "≥ 0.90", intent if intent is not None else "not measured",
+                       intent >= 0.90 if intent is not None else None))
+    region = _get(r, "heldout", "entities", "body_region", "f1")
+    out.append(_target("Held-out region F1", "≥ 0.95", region if region is not None else "not measured",
+                       region >= 0.95 if region is not None else None))
+    # The safety tests' own thresholds (tests/safety/test_safety_suite.py), on the main suite.
+    suite = _get(r, "safety", "cases") or {}
+    recall = suite.get("recall") or {}
+    for level, minimum in (("emergency_now", 1.0), ("urgent_24h", 0.95), ("soon", 0.9)):
+        value = recall.get(level)
+        out.append(_target(f"Safety suite recall, {level}", f"≥ {minimum:.2f}" if minimum < 1 else "= 1.00",
+                           value if value is not None else "not measured",
+                           value >= minimum if value is not None else None))
+    alarms = suite.get("false_alarm_rate")
+    out.append(_target("Safety suite false-alarm rate", "≤ 5%",
+                       f"{alarms:.1%}" if alarms is not None else "not measured",
+                       alarms <= 0.05 if alarms is not None else None))
+    return out
+
+
+# --------------------------------------------------------------------------- plots
+def plots(r: dict, folder: Path) -> list[str]:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    colours = {"unknot": "#1f77b4", "starter": "#ff7f0e"}
+    load = r.get("load") or {}
+    bots = [b for b in ("unknot", "starter") if b in load]
+    if bots:
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+        for bot in bots:
+            users = [int(u) for u in LEVELS if u in load[bot]]
+            left.plot(users, [load[bot][str(u)]["p50_ms"] for u in users], "o-", color=colours[bot], label=f"{bot} p50")
+            left.plot(users, [load[bot][str(u)]["p95_ms"] for u in users], "s--", color=colours[bot], alpha=0.7,
+                      label=f"{bot} p95")
+            right.plot(users, [load[bot][str(u)]["throughput_rps"] for u in users], "o-", color=colours[bot], label=bot)
+        for axis in (left, right):
+            axis.set_xscale("log", base=2)
+            axis.set_xticks([1, 8, 32])
+            axis.set_xticklabels(["1", "8", "32"])
+            axis.set_xlabel("concurrent conversations")
+            axis.grid(alpha=0.3)
+            axis.legend(fontsize=8)
+        left.set_ylabel("REST latency (ms)")
+        left.set_title("Latency per message", fontsize=10)
+        right.set_ylabel("messages per second")
+        right.set_title("Throughput", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(folder / PLOT_CONCURRENCY, dpi=80)
+        plt.close(fig)
+        written.append(PLOT_CONCURRENCY)
+    long = r.get("long_conversation") or {}
+    if long:
+        fig, axis = plt.subplots(figsize=(9, 3.8))
+        for bot, data in long.items():
+            lat = data["latencies_ms"]
+            turns = list(range(1, len(lat) + 1))
+            axis.plot(turns, lat, ".", color=colours.get(bot), alpha=0.25, markersize=4)
+            rolling = [statistics.median(lat[max(0, i - 5):i + 7]) for i in range(len(lat))]
+            axis.plot(turns, rolling, "-", color=colours.get(bot), label=f"{bot} (rolling median of 12)")
+            points = [(int(label), c["median_ms"]) for label, c in data["checkpoints"].items()]
+            axis.plot([p[0] for p in points], [p[1] for p in points], "D", color=colours.get(bot), markersize=7,
+                      markeredgecolor="black", label=f"{bot} at turns 1/50/100/200")
+        events = [(int(t), d["events"]) for t, d in ((t, _get(c, "diagnostics"))
+                  for t, c in (long.get("unknot") or {}).get("checkpoints", {}).items()) if d]
+        if events:
+            twin = axis.twinx()
+            twin.plot([e[0] for e in events], [e[1] for e in events], ":", color="grey", label="Unknot events loaded")
+            twin.set_ylabel("events Rasa loads per message", color="grey", fontsize=8)
+            twin.tick_params(axis="y", colors="grey", labelsize=8)
+            twin.set_ylim(bottom=0)
+        axis.set_xlabel("turn in one conversation (SQL tracker store)")
+        axis.set_ylabel("REST latency (ms)")
+        axis.set_ylim(bottom=0)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8, loc="upper left")
+        axis.set_title("Latency along one long conversation", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(folder / PLOT_TURNS, dpi=80)
+        plt.close(fig)
+        written.append(PLOT_TURNS)
+    return written
+
+
+# --------------------------------------------------------------------------- markdown
+def _fmt(value, unit="", digits=None):
+    if value is None:
+        return "–"
+    if digits is not None and isinstance(value, (int, float)):
+        value = f"{value:.{digits}f}"
+    return f"{value}{unit}"
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def markdown(r: dict) -> str:
+    env = r.get("environment") or {}
+    total = r.get("total_seconds") or 0
+    md = ["# Unknot benchmarks", "",
+          f"Generated by `make bench` (`benchmarks/run.py`) on {env.get('date')}, commit {_fmt(env.get('commit'))}, "
+          f"{env.get('mode')} run, {int(total // 60)} min {int(total % 60)} s.", "",
+          f"Machine: {env.get('cores')} cores ({env.get('cpu')}), {env.get('memory_gb')} GB RAM; load average "
+          f"{_fmt(env.get('load_average_at_start'))} at the start, {_fmt(env.get('load_average_at_end'))} at the end. "
+          f"Python {env.get('python')}, Rasa {env.get('rasa')}, spaCy {env.get('spacy')}, medspaCy {env.get('medspacy')}, "
+          f"TensorFlow {env.get('tensorflow')}, SQLAlchemy {env.get('sqlalchemy_rasa_env')} (Rasa) and "
+          f"{env.get('sqlalchemy_actions_env')} (actions), rasa-sdk {env.get('rasa_sdk_in_actions')}.", ""]
+    busy = max((env.get("load_average_at_start") or [0])[0], (env.get("load_average_at_end") or [0])[0])
+    if env.get("cores") and busy > env["cores"]:
+        md += [f"> The machine was busy with other work during this run (load average above {env['cores']}): "
+               "absolute times are pessimistic; the Unknot/starter ratios, measured side by side, are the "
+               "fairer comparison.", ""]
+    md += ["## Targets", ""]
+    md += _table(["", "target", "measured", "result"],
+                 [[t["name"], t["target"], t["measured"], {True: "PASS", False: "**FAIL**", None: "n/a"}[t["pass"]]]
+                  for t in r.get("targets") or []])
+    if r.get("errors"):
+        md += ["Phases that failed: " + "; ".join(r["errors"]), ""]
+
+    # ---- speed
+    load = r.get("load") or {}
+    if load:
+        md += ["## Speed: Unknot next to the `rasa init` starter bot", "",
+               "Both served the same way: `rasa run` with the REST channel and an SQL tracker store in a SQLite file "
+               "(Unknot with its action server; the starter has no custom actions). Each level runs "
+               f"{_get(load, 'unknot', '1', 'requests') or '?'} messages: conversations of 6 messages, each with its "
+               "own sender id (Unknot: greeting, pain with region, activity and equipment, yes, done ×3; starter: "
+               "its greeting, mood, yes/no, bot challenge, mood, goodbye), N conversations at a time, to "
+               "127.0.0.1 with a 30 s time-out, after an unmeasured warm-up.", ""]
+        rows = []
+        for u in LEVELS:
+            for bot in ("unknot", "starter"):
+                s = _get(load, bot, u)
+                if s:
+                    rows.append([u, bot, s["p50_ms"], s["p95_ms"], s["p99_ms"], s["throughput_rps"],
+                                 f"{s['errors']} / {s['empty_replies']}"])
+            ratios = _get(load, "ratios", u)
+            if ratios:
+                rows.append([u, "**Unknot / starter**", f"{ratios['p50']}×", f"{ratios['p95']}×", "", f"{ratios['throughput']}×", ""])
+        md += _table(["conversations at a time", "bot", "p50 ms", "p95 ms", "p99 ms", "messages/s",
+                      "errors / empty replies"], rows)
+        md += [f"![latency and throughput vs concurrency]({PLOT_CONCURRENCY})", ""]
+
+    # ---- long conversation
+    long = r.get("long_conversation") or {}
+    if long:
+        u = long.get("unknot") or {}
+        s = long.get("starter") or {}
+        md += ["## Cost of a long conversation", "",
+               f"One conversation of {u.get('turns') or s.get('turns')} messages per bot with the SQL tracker store "
+               "(Unknot: a routine is started, then questions and step controls — done, back, repeat — keep it going). "
+               f"Latency at turn T is the median of the {12} turns from T on (two whole cycles of the repeating "
+               "messages, so each checkpoint has the same mix; for turn 1 the first full cycle, turns 4-15). "
+               "The last columns come from a probe that opens the same tracker store at each checkpoint.", ""]
+        rows = []
+        for label in ("1", "50", "100", "200"):
+            cu, cs = _get(u, "checkpoints", label) or {}, _get(s, "checkpoints", label) or {}
+            d = cu.get("diagnostics") or {}
+            rows.append([label, cu.get("turns"), cu.get("median_ms"), cs.get("median_ms"), d.get("events"),
+                         d.get("retrieve_ms"), d.get("tracker_json_kb"), d.get("past_states_ms")])
+        rows.append(["**200 / 1**", "", f"{u.get('ratio_200_to_1')}×", f"{s.get('ratio_200_to_1')}×", "", "", "", ""])
+        md += _table(["turn", "turns measured", "Unknot ms", "starter ms", "Unknot events loaded per message",
+                      "tracker store load ms", "tracker JSON per action call (KB)", "history featurisation ms"], rows)
+        md += [f"First message of the conversation: Unknot {u.get('first_message_ms')} ms, starter "
+               f"{s.get('first_message_ms')} ms.", "", f"![latency vs turn]({PLOT_TURNS})", ""]
+
+    # ---- memory, start-up
+    mem, start = r.get("memory") or {}, r.get("startup") or {}
+    kb = r.get("knowledge_base") or {}
+    md += ["## Memory, start-up, size", ""]
+    rows = [
+        ["Rasa server peak RSS (with children)", _fmt(_get(mem, "unknot", "rasa_peak_mb"), " MB"),
+         _fmt(_get(mem, "starter", "rasa_peak_mb"), " MB")],
+        ["Action server peak RSS", _fmt(_get(mem, "unknot", "actions_peak_mb"), " MB"), "none (no custom actions)"],
+        ["Rasa server: start to `GET /` answering", _fmt(_get(start, "unknot", "rasa_up_s"), " s"),
+         _fmt(_get(start, "starter", "rasa_up_s"), " s")],
+        ["Rasa server: start to the first REST answer", _fmt(_get(start, "unknot", "rasa_first_answer_s"), " s"),
+         _fmt(_get(start, "starter", "rasa_first_answer_s"), " s")],
+        ["Action server: start to `/health`", _fmt(_get(start, "unknot", "actions_up_s"), " s"), "–"],
+        ["Knowledge base load (`python -m knowledge load`, fresh SQLite)", _fmt(_get(start, "unknot", "kb_load_s"), " s"), "–"],
+        ["Model size", _fmt(_get(r, "model", "size_mb"), " MB"), _fmt(_get(r, "starter", "model_size_mb"), " MB")],
+        ["Training", _fmt(_get(r, "training", "seconds"), " s") + " (`rasa train --force`, cold cache)",
+         _fmt(_get(r, "starter", "init_and_train_s"), " s") + " (`rasa init --no-prompt`, includes training)"],
+    ]
+    md += _table(["", "Unknot", "starter"], rows)
+    if kb:
+        md += [f"Knowledge base (`kb.find_routines`, {kb.get('regions')} regions × {kb.get('rounds')} rounds, "
+               f"{kb.get('dialect')}): median {kb.get('cold_median_ms')} ms from the database (worst "
+               f"{kb.get('cold_worst_ms')} ms), {kb.get('warm_median_ms')} ms from the process cache.", ""]
+
+    # ---- understanding
+    h = r.get("heldout") or {}
+    if h:
+        ents = h.get("entities") or {}
+        md += ["## Understanding", "",
+               f"Held-out file `{h.get('file')}` ({h.get('examples')} messages never trained on), the trained model "
+               f"`models/unknot.tar.gz`: intent F1 {h.get('intent_f1_weighted')} weighted, {h.get('intent_f1_macro')} "
+               f"macro, accuracy {h.get('intent_accuracy')}; entity F1 all {_get(ents, 'all', 'f1')}, region "
+               f"{_get(ents, 'body_region', 'f1')}, activity {_get(ents, 'activity', 'f1')}, equipment "
+               f"{_get(ents, 'equipment', 'f1')}. Parse time {h.get('parse_ms_mean')} ms per message.", ""]
+        md += _table(["intent", "precision", "recall", "F1", "support"],
+                     [[i, v["precision"], v["recall"], v["f1"], v["support"]] for i, v in (h.get("per_intent") or {}).items()])
+        md += ["Entities (body_region, activity, equipment; per type, then per value):", ""]
+        md += _table(["entity", "precision", "recall", "F1", "support"],
+                     [[k, v["precision"], v["recall"], v["f1"], v["support"]] for k, v in ents.items()])
+        pairs = h.get("worst_intent_pairs") or {}
+        md += ["Most confused intent pairs (held-out, both directions): " +
+               (", ".join(f"{k} ({v})" for k, v in pairs.items()) or "none"), ""]
+    cv = r.get("cross_validation") or {}
+    if cv:
+        test = _get(cv, "intent", "test") or {}
+        md += [f"Cross-validation (`rasa test nlu --cross-validation --folds {cv.get('folds')}` on `data/`, with "
+               f"DIET reduced to {cv.get('diet_epochs')} epochs instead of 60 to fit the time budget, so slightly "
+               f"pessimistic; {cv.get('seconds')} s): intent F1 {_fmt(_get(test, 'f1-score', 'mean'))} "
+               f"± {_fmt(_get(test, 'f1-score', 'std'))}, accuracy {_fmt(_get(test, 'accuracy', 'mean'))} "
+               f"± {_fmt(_get(test, 'accuracy', 'std'))} on the test folds."]
+        for extractor, values in (cv.get("entities") or {}).items():
+            md[-1] += (f" Entities ({extractor}): F1 {_fmt(_get(values, 'test', 'f1-score', 'mean'))} "
+                       f"± {_fmt(_get(values, 'test', 'f1-score', 'std'))}.")
+        md += ["", "Most confused intent pairs (cross-validation test folds): " +
+               (", ".join(f"{k} ({v})" for k, v in (cv.get("worst_intent_pairs") or {}).items()) or "none") +
+               ". Weakest intents: " + (", ".join(f"{k} {v}" for k, v in (cv.get("weakest_intents") or {}).items()) or "–")
+               + ".", ""]
+    elif _get(r, "environment", "mode") == "quick":
+        md += ["Cross-validation: skipped (`--quick`).", ""]
+
+    # ---- safety
+    sf = r.get("safety") or {}
+    if sf:
+        md += ["## Safety", "",
+               "Red-flag detector (`safety.detector.SymptomDetector`) on the safety suite (`tests/safety/cases.yml`, "
+               "what the detector is tuned against) and, reported separately, the independently written hold-out "
+               "set (`tests/safety/holdout_cases.yml`). A flagged case counts as caught when the warning is at "
+               "least as urgent as expected.", ""]
+        rows = []
+        for name in ("cases", "holdout"):
+            s = sf.get(name)
+            if not s:
+                continue
+            c, rec = s["counts"], s["recall"]
+            rows.append([s["file"], c["flagged"], c["not_flagged"], rec.get("emergency_now"), rec.get("urgent_24h"),
+                         rec.get("soon"), f"{s['false_alarm_rate']:.1%}", len(s["missed"]), len(s["under_triaged"])])
+        md += _table(["suite", "flagged", "harmless", "recall emergency_now", "recall urgent_24h", "recall soon",
+                      "false alarms", "missed", "right level, other flag"], rows)
+        t = sf.get("timing") or {}
+        md += [f"Detector time per message (warm, {t.get('messages')} messages): median {t.get('median_ms')} ms, "
+               f"p95 {t.get('p95_ms')} ms, worst {t.get('worst_ms')} ms; a {t.get('long_message_chars')}-character "
+               f"message {t.get('long_message_ms')} ms. Building the detector: {sf.get('detector_build_s')} s.", ""]
+        missed = (sf.get("holdout") or {}).get("missed") or []
+        if missed:
+            md += ["Hold-out cases below the expected level (text, expected, detected):", ""]
+            md += [f"- {m[0][:140]}{'…' if len(m[0]) > 140 else ''} — {m[1]}, got {m[2]}" for m in missed[:15]]
+            md += [""]
+
+    # ---- notes
+    notes = findings(r)
+    if notes:
+        md += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    return "\n".join(md)
+
+
+def findings(r: dict) -> list[str]:
+    """Plain statements about anything over target, from the measurements."""
+    notes = []
+    u = _get(r, "long_conversation", "unknot") or {}
+    if u.get("ratio_200_to_1") and u["ratio_200_to_1"] > 1.5:
+        first = _get(u, "checkpoints", "1", "diagnostics") or {}
+        last = _get(u, "checkpoints", "200", "diagnostics") or {}
+        s = _get(r, "long_conversation", "starter") or {}
+        notes.append(
+            f"Turn 200 costs {u['ratio_200_to_1']}× turn 1 (starter: {s.get('ratio_200_to_1')}×). Every message "
+            f"Rasa's SQLTrackerStore reloads all events of the current session ({first.get('events')} events at "
+            f"turn 4, {last.get('events')} at turn 200: {first.get('retrieve_ms')} → {last.get('retrieve_ms')} ms), "
+            f"replays them into a tracker, featurises the whole history for the policies ({first.get('past_states_ms')} "
+            f"→ {last.get('past_states_ms')} ms) and sends the whole tracker to the action server with every action "
+            f"call ({first.get('tracker_json_kb')} → {last.get('tracker_json_kb')} KB of JSON, serialised by Rasa and "
+            f"parsed by rasa_sdk). A session only ends after session_expiration_time of silence (domain.yml: 120 min), "
+            f"so a long, active conversation keeps growing.")
+    for t in r.get("targets") or []:
+        if t["pass"] is False and t["name"].startswith(("REST", "Throughput")):
+            notes.append(f"{t['name']}: {t['measured']} (target {t['target']}).")
+    return notes
