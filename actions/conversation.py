@@ -40,9 +40,14 @@ class ActionHandlePain(UnknotAction):
 
     def respond(self, state: DialogueState, kb: KnowledgeBase, reply: Reply, tracker: Tracker) -> None:
         entities = tracker.latest_message.get("entities", []) or []
+        other_areas = [e["value"] for e in entities if e.get("entity") == "other_area" and e.get("role") != "not"]
         changed = flow.apply_user_info(state, entities, kb, reply)
+        named_region = any(e.get("entity") == "body_region" for e in entities)
         if state.emergency or state.referred_today:
             flow.advance(state, kb, reply)
+        elif other_areas and not named_region and not state.in_routine and \
+                flow.suggest_for_other_area(state, kb, reply, other_areas[0]):
+            pass
         elif changed:
             if state.awaiting == "screening_which":
                 state.awaiting = None

@@ -485,6 +485,17 @@ def handle_unanswered(state: DialogueState, kb: KnowledgeBase, reply: Reply, tex
     reprompt(state, kb, reply)
 
 
+def suggest_for_other_area(state: DialogueState, kb: KnowledgeBase, reply: Reply, area_id: str) -> bool:
+    """'my knee hurts': no knee routine, so say why and offer the muscles around it."""
+    found = kb.other_area(area_id)
+    if found is None:
+        return False
+    message, regions = found
+    state.awaiting = "region"
+    reply.say(message, [button(REGION_NAMES[r].capitalize(), '/inform{"body_region":"%s"}' % r) for r in regions])
+    return True
+
+
 # --------------------------------------------------------------------------- safety
 def _level_text(level: str, advice: str, crisis: bool) -> str:
     if crisis:
@@ -493,8 +504,9 @@ def _level_text(level: str, advice: str, crisis: bool) -> str:
                 "talk to someone any time: call or text 988 in the US, or call Samaritans on 116 123 in the UK "
                 "(free, day or night). If you can, reach out to someone you trust and stay with them.")
     if level == "emergency_now":
-        return (f"⚠️ This needs emergency help now. Please call {EMERGENCY_NUMBERS}, or get someone to take you "
-                f"to A&E / the ER. {advice} Please don't do any self-massage or stretching.")
+        call = "" if "999" in advice else f"Please call {EMERGENCY_NUMBERS} now. "
+        return (f"⚠️ This needs emergency help now. {call}{advice} If you can't call, ask someone near you to, "
+                "or get someone to take you to A&E / the ER. Please don't do any self-massage or stretching.")
     if level == "urgent_24h":
         return (f"Please get seen by a doctor or urgent care today (in the UK, NHS 111 can direct you). {advice} "
                 "I'll stop the massage guidance for now. If I misunderstood, just tell me.")

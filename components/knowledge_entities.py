@@ -28,7 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 
-ENTITY_TYPES = ("body_region", "activity", "equipment")
+ENTITY_TYPES = ("body_region", "activity", "equipment", "other_area")
 AMBIGUOUS_TABLE = "body_region_ambiguous"
 # Words next to an ambiguous region word that show it means the body.
 BODY_CUES_BEFORE = {

@@ -81,6 +81,8 @@ def _write(session: Session, content: Content) -> None:
             items=[m.ScreeningItem(index=i, flag_id=item.flag, label=item.label)
                    for i, item in enumerate(s.items, start=1)],
         ))
+    session.add_all(m.OtherArea(id=a.id, message=a.message, suggest=",".join(a.suggest))
+                    for a in content.other_areas)
     session.add_all(m.BotMessage(id=msg.id, texts=json.dumps(list(msg.texts))) for msg in content.messages)
     session.add(m.ContentVersion(fingerprint=content.fingerprint, routines=len(content.routines),
                                  loaded_at=datetime.now(timezone.utc)))

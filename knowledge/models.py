@@ -142,6 +142,15 @@ class ScreeningItem(Base):
     label: Mapped[str] = mapped_column(String(120))
 
 
+class OtherArea(Base):
+    """A body part without routines: what to say and which regions to suggest."""
+
+    __tablename__ = "kb_other_area"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    message: Mapped[str] = mapped_column(Text)
+    suggest: Mapped[str] = mapped_column(Text)  # comma separated region ids
+
+
 class BotMessage(Base):
     """A fixed message with its variations (JSON list of texts)."""
 
@@ -175,5 +184,5 @@ class RoutineCompletion(Base):
 CONTENT_TABLES = [
     RoutineStep, routine_activities, routine_contraindications, ScreeningItem, Screening,
     Routine, Alias, RedFlagCombination, RedFlag, Contraindication, Region, Activity, Equipment,
-    BotMessage, ContentVersion,
+    BotMessage, OtherArea, ContentVersion,
 ]

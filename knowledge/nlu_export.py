@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from .schema import Term
+from .schema import OtherArea, Term
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GENERATED_NLU = PROJECT_ROOT / "data" / "generated" / "knowledge_terms.yml"
@@ -23,7 +23,8 @@ def _phrases(term: Term) -> list[str]:
     return list(dict.fromkeys(p for p in phrases if p))
 
 
-def nlu_document(regions: list[Term], activities: list[Term], equipment: list[Term]) -> dict:
+def nlu_document(regions: list[Term], activities: list[Term], equipment: list[Term],
+                 other_areas: list[OtherArea] = ()) -> dict:
     nlu: list[dict] = []
     sections = {"regions": regions, "activities": activities, "equipment": equipment}
     for section, entity in ENTITY_OF_SECTION.items():
@@ -31,6 +32,10 @@ def nlu_document(regions: list[Term], activities: list[Term], equipment: list[Te
         nlu.append({"lookup": entity, "examples": sorted({p for t in terms for p in _phrases(t)})})
         for term in terms:
             nlu.append({"synonym": term.id, "examples": [p for p in _phrases(term) if p != term.id]})
+    if other_areas:
+        nlu.append({"lookup": "other_area", "examples": sorted({a for area in other_areas for a in area.aliases})})
+        for area in other_areas:
+            nlu.append({"synonym": area.id, "examples": list(area.aliases)})
     ambiguous = sorted({a for t in regions for a in t.ambiguous_aliases})
     if ambiguous:
         # Words such as "back" name a region only with a body cue; the entity matcher
@@ -48,7 +53,7 @@ def _block(entry: dict) -> str:
     return f"- {key}: {entry[key]}\n  examples: |\n{lines}"
 
 
-def write_nlu(terms: tuple[list[Term], list[Term], list[Term]], path: Path = GENERATED_NLU) -> Path:
+def write_nlu(terms: tuple, path: Path = GENERATED_NLU) -> Path:
     doc = nlu_document(*terms)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = HEADER + 'version: "3.1"\nnlu:\n' + "".join(_block(e) for e in doc["nlu"] if e["examples"])

@@ -296,6 +296,12 @@ class KnowledgeBase:
         return [ContraindicationView(id=r.id, title=r.title, effect=r.effect, message=r.message)
                 for r in (rows.get(i) for i in ids) if r is not None]
 
+    def other_area(self, area_id: str) -> Optional[tuple[str, tuple[str, ...]]]:
+        """(message, suggested regions) for a body part that has no routine of its own."""
+        with Session(self.engine) as session:
+            row = session.get(m.OtherArea, area_id)
+            return (row.message, tuple(row.suggest.split(","))) if row else None
+
     # ------------------------------------------------------------------ messages
     def message_texts(self, message_id: str) -> tuple[str, ...]:
         return _cached_message(self.engine, message_id)

@@ -92,6 +92,16 @@ class Term:
 
 
 @dataclass(frozen=True)
+class OtherArea:
+    """A body part with no routine of its own, and the regions to suggest instead."""
+
+    id: str
+    aliases: tuple[str, ...]
+    message: str
+    suggest: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RedFlag:
     id: str
     level: str
@@ -169,6 +179,7 @@ class Content:
     contraindications: list[Contraindication]
     screenings: list[Screening]
     messages: list[BotMessage] = field(default_factory=list)
+    other_areas: list[OtherArea] = field(default_factory=list)
     fingerprint: str = ""
 
     def routine(self, routine_id: str) -> Routine:
@@ -506,16 +517,32 @@ def fingerprint_of(directory: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_all_terms(directory: Path, checker: _Checker) -> tuple[list[Term], list[Term], list[Term]]:
+def _read_other_areas(path: Path, checker: _Checker) -> list[OtherArea]:
+    out = []
+    for i, entry in enumerate(_items(path, _read_yaml(path, checker), "areas", checker)):
+        item = _label(entry, i)
+        out.append(OtherArea(
+            id=checker.identifier(path.name, item, entry),
+            aliases=tuple(a.lower() for a in checker.text_list(path.name, item, entry, "aliases")),
+            message=checker.text(path.name, item, entry, "message"),
+            suggest=checker.choices(path.name, item, entry, "suggest", REGION_IDS),
+        ))
+    return out
+
+
+def _read_all_terms(directory: Path, checker: _Checker):
     regions = _read_terms(directory / "regions.yml", "regions", REGION_IDS, checker)
     activities = _read_terms(directory / "activities.yml", "activities", ACTIVITY_IDS, checker)
     equipment = _read_terms(directory / "equipment.yml", "equipment", EQUIPMENT_IDS, checker)
-    _check_aliases({"regions.yml": regions, "activities.yml": activities, "equipment.yml": equipment}, checker)
-    return regions, activities, equipment
+    others = _read_other_areas(directory / "other_areas.yml", checker)
+    other_terms = [Term(id=a.id, name=a.id.replace("_", " "), aliases=a.aliases) for a in others]
+    _check_aliases({"regions.yml": regions, "activities.yml": activities, "equipment.yml": equipment,
+                    "other_areas.yml": other_terms}, checker)
+    return regions, activities, equipment, others
 
 
-def load_terms(directory: Path | str | None = None) -> tuple[list[Term], list[Term], list[Term]]:
-    """Regions, activities and equipment with their aliases (all the NLU needs)."""
+def load_terms(directory: Path | str | None = None):
+    """Regions, activities, equipment and other areas with their aliases (all the NLU needs)."""
     checker = _Checker()
     terms = _read_all_terms(Path(directory) if directory else CONTENT_DIR, checker)
     if checker.problems:
@@ -527,7 +554,7 @@ def load_content(directory: Path | str | None = None) -> Content:
     """Reads and validates every content file; raises ContentError listing all problems."""
     directory = Path(directory) if directory else CONTENT_DIR
     checker = _Checker()
-    regions, activities, equipment = _read_all_terms(directory, checker)
+    regions, activities, equipment, other_areas = _read_all_terms(directory, checker)
     routine_files = sorted((directory / "routines").glob("*.yml"))
     if not routine_files:
         checker.add("routines", "-", "-", "no routine files found")
@@ -547,5 +574,5 @@ def load_content(directory: Path | str | None = None) -> Content:
     return Content(
         regions=regions, activities=activities, equipment=equipment, routines=routines,
         red_flags=red_flags, combinations=combinations, contraindications=contraindications,
-        screenings=screenings, messages=messages, fingerprint=fingerprint_of(directory),
+        screenings=screenings, messages=messages, other_areas=other_areas, fingerprint=fingerprint_of(directory),
     )

@@ -97,6 +97,15 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float, log: Path) -> 
     raise SystemExit(f"{url} did not answer within {timeout:.0f}s; see {log}")
 
 
+def ensure_free(port: int, variable: str) -> None:
+    """Refuses to start next to another server: its answers would be mistaken for ours."""
+    import socket
+    with socket.socket() as sock:
+        if sock.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"Port {port} is already in use (another Unknot or Rasa running?). "
+                             f"Stop it, or choose another port with {variable}=...")
+
+
 def start_action_server(port: int) -> tuple[subprocess.Popen, Path]:
     log = STATE / "logs" / "actions.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -140,6 +149,8 @@ def chat() -> int:
     action_port = int(os.environ.get("ACTION_PORT", "5055"))
     rasa_port = int(os.environ.get("RASA_PORT", "5005"))
     endpoints = write_endpoints(STATE / "endpoints.yml", action_port)
+    ensure_free(action_port, "ACTION_PORT")
+    ensure_free(rasa_port, "RASA_PORT")
     actions, log = start_action_server(action_port)
     try:
         wait_for(f"http://127.0.0.1:{action_port}/health", actions, 60, log)
@@ -166,6 +177,8 @@ def serve() -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    ensure_free(action_port, "ACTION_PORT")
+    ensure_free(rasa_port, "RASA_PORT")
     actions, actions_log = start_action_server(action_port)
     rasa_log = STATE / "logs" / "rasa.log"
     rasa = subprocess.Popen(rasa_server_command(rasa_port, endpoints, origin), cwd=ROOT, env={**os.environ, **QUIET},

@@ -276,3 +276,10 @@ def test_an_internal_error_still_answers_and_keeps_the_state(kb, monkeypatch):
     out = run_action(ActionHandlePain(), make_tracker(slots, entities=[entity("equipment", "hands")]))
     assert out.texts == [base.INTERNAL_ERROR]
     assert out.events == []
+
+
+def test_a_knee_gets_the_muscles_around_it(kb):
+    out = run_action(ActionHandlePain(), make_tracker(entities=[entity("other_area", "knee"), entity("activity", "running")]))
+    assert "knee" in out.texts[0] and out.slots["awaiting"] == "region"
+    assert {b["payload"] for b in out.buttons} == {'/inform{"body_region":"%s"}' % r for r in ("quads", "hamstrings", "calves")}
+    assert out.slots["activity"] == "running"

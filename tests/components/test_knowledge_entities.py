@@ -69,3 +69,7 @@ def test_edit_distance():
     assert edit_distance_at_most("shoudler", "shoulder", 1)
     assert not edit_distance_at_most("should", "shoulder", 1)
     assert edit_distance_at_most("hamstirng", "hamstring", 1)
+
+
+def test_other_areas_are_recognised(matcher):
+    assert ("other_area", "knee") in found(matcher, "my knee hurts after running")
