@@ -29,8 +29,10 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# Run as a script, Python puts benchmarks/ first on the path, where its modules could
+# shadow others of the same name (and scripts/run.py, which serving.py imports as `run`).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(ROOT))
 
 from benchmarks import report, serving  # noqa: E402
 from benchmarks.common import (ACTIONS_BIN, MODEL, RASA_BIN, RESULTS, Children, MemoryWatch,  # noqa: E402
@@ -63,8 +65,8 @@ class Bench:
                   ("load: concurrent conversations", self.load), ("long conversation (211 turns)", self.long),
                   ("stopping the servers", self.stop_servers)]
         if not args.quick:
-            phases += [(f"cross-validation ({CV_FOLDS} folds, {args.cv_epochs} epochs)", self.cross_validation),
-                       ("training time (rasa train --force, cold cache)", self.training)]
+            phases += [("training time (rasa train --force, cold cache)", self.training),
+                       (f"cross-validation ({CV_FOLDS} folds, {args.cv_epochs} epochs)", self.cross_validation)]
         phases.append(("report", self.write_report))
         self.phases = phases
         self.progress = Progress(len(phases))
@@ -307,6 +309,7 @@ class Bench:
             interrupted = True
             print("\nInterrupted: stopping everything the benchmark started...", flush=True)
         finally:
+            serving.STOP.set()  # load threads stop sending
             self.children.stop_all()
             self.memory.close()
             if not self.args.keep_tmp:
@@ -407,6 +410,8 @@ def main() -> int:
     def on_sigterm(_signum, _frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, on_sigterm)
+    # Ctrl-C must work even when started from a shell that ignores SIGINT in background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     return Bench(args).run()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 import threading
 import time
 import urllib.error
@@ -13,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from .common import ACTIONS_BIN, MODEL, RASA_BIN, ROOT, Children, MemoryWatch, bench_env, free_port
+from .common import ACTIONS_BIN, RASA_BIN, ROOT, Children, MemoryWatch, bench_env, free_port
 
-import sys
 sys.path.insert(0, str(ROOT / "scripts"))
 import run as runner  # noqa: E402  (scripts/run.py: the same start-up code as `make serve`)
 
 REQUEST_TIMEOUT = 30.0
+STOP = threading.Event()  # set when the benchmark is stopping: no new requests
 
 
 def post(port: int, sender: str, message: str, timeout: float = REQUEST_TIMEOUT) -> list[dict]:
@@ -186,12 +187,14 @@ def run_load(bot: Bot, conversations: list[list[str]], users: int, count: int,
     def worker(worker_id: int):
         while True:
             with lock:
-                if not queue:
+                if not queue or STOP.is_set():
                     return
                 script = queue.pop()
                 sender = f"load-{run_id}-{users}-{worker_id}-{len(queue)}"
             reached = False
             for message in script:
+                if STOP.is_set():
+                    return
                 started = time.perf_counter()
                 reply = None
                 try:
@@ -244,6 +247,8 @@ def long_conversation(bot: Bot, script: list[str],
     sender = f"long-{bot.name}-{uuid.uuid4().hex[:8]}"
     latencies = []
     for turn, message in enumerate(script, start=1):
+        if STOP.is_set():
+            raise KeyboardInterrupt
         before_turn(turn, sender)
         started = time.perf_counter()
         bot.send(sender, message)

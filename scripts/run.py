@@ -24,19 +24,25 @@ ACTIONS_BIN = ROOT / ".venv" / "actions" / "bin"
 MODEL = ROOT / "models" / "unknot.tar.gz"
 
 
+# Rasa's SQL tracker store plus an in-process cache, so long conversations stay fast
+# (stores/cached_sql.py); TRACKER_STORE_TYPE=SQL selects Rasa's own.
+TRACKER_STORE_TYPE = "stores.cached_sql.CachedSQLTrackerStore"
+
+
 def tracker_store_config(database_url: str | None) -> dict:
-    """Rasa SQLTrackerStore settings from a SQLAlchemy URL (SQLite file by default)."""
+    """Rasa SQL tracker store settings from a SQLAlchemy URL (SQLite file by default)."""
+    store_type = os.environ.get("TRACKER_STORE_TYPE", TRACKER_STORE_TYPE)
     if not database_url:
-        return {"type": "SQL", "dialect": "sqlite", "db": str(STATE / "tracker.db")}
+        return {"type": store_type, "dialect": "sqlite", "db": str(STATE / "tracker.db")}
     url = urlparse(database_url)
     scheme = url.scheme.split("+")[0]
     if scheme == "sqlite":
         # sqlite:////abs/file.db is absolute, sqlite:///file.db is relative to the project
         path = unquote(url.path[1:]) if url.path.startswith("/") else unquote(url.path)
         db = path if path.startswith("/") else str(ROOT / path) if path else str(STATE / "tracker.db")
-        return {"type": "SQL", "dialect": "sqlite", "db": db}
+        return {"type": store_type, "dialect": "sqlite", "db": db}
     dialect = "postgresql" if scheme in ("postgres", "postgresql") else scheme
-    config = {"type": "SQL", "dialect": dialect, "url": url.hostname or "127.0.0.1",
+    config = {"type": store_type, "dialect": dialect, "url": url.hostname or "127.0.0.1",
               "db": unquote(url.path.lstrip("/")) or "postgres"}
     if url.port:
         config["port"] = url.port

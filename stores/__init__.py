@@ -1,0 +1,1 @@
+"""Rasa storage extensions (tracker store)."""
