@@ -123,14 +123,16 @@ class SymptomSpans:
                     self._add(spans, doc, match.start(), match.end(), label)
         if any(p.concept_pairs for p in self.pattern_sets):
             found = self._concept_spans(doc)
+            breaks = [i for i, t in enumerate(doc) if t.lower_ in CLAUSE_BREAKS]
             for pset in self.pattern_sets:
+                label = f"{pset.kind}:{pset.id}"
                 for first, second in pset.concept_pairs:
-                    for a in found.get(first, ()):
-                        for b in found.get(second, ()):
-                            if self._close(doc, a, b):
-                                start, end = min(a[0], b[0]), max(a[1], b[1])
-                                span = doc[start:end]
-                                self._add(spans, doc, span.start_char, span.end_char, f"{pset.kind}:{pset.id}")
+                    for sentence, firsts in found.get(first, {}).items():
+                        for a in firsts:
+                            for b in found.get(second, {}).get(sentence, ()):
+                                if self._close(a, b, breaks):
+                                    span = doc[min(a[0], b[0]):max(a[1], b[1])]
+                                    self._add(spans, doc, span.start_char, span.end_char, label)
         doc.spans[SPAN_GROUP] = list(spans.values())
         return doc
 
@@ -142,26 +144,38 @@ class SymptomSpans:
         if span is not None and len(span):
             spans.setdefault((label, span.start, span.end), span)
 
-    def _concept_spans(self, doc: Doc) -> dict[str, list[tuple[int, int]]]:
-        """Token ranges of every concept word in the doc."""
-        found: dict[str, list[tuple[int, int]]] = {}
+    # At most this many matches of one concept per sentence are paired: enough for any
+    # real message, and it keeps the pairing bounded on pathological input.
+    MAX_PER_SENTENCE = 12
+
+    def _concept_spans(self, doc: Doc) -> dict[str, dict[int, list[tuple[int, int]]]]:
+        """Token ranges of every concept word, grouped by the sentence they start in."""
+        sentence_of = [0] * len(doc)
+        for number, sent in enumerate(doc.sents):
+            for i in range(sent.start, sent.end):
+                sentence_of[i] = number
+        found: dict[str, dict[int, list[tuple[int, int]]]] = {}
         for name, patterns in self.concepts.items():
             for pattern in patterns:
                 for match in pattern.finditer(doc.text):
-                    span = doc.char_span(match.start(), match.end(), alignment_mode="expand") if match.end() > match.start() else None
-                    if span is not None and len(span):
-                        found.setdefault(name, []).append((span.start, span.end))
+                    if match.end() <= match.start():
+                        continue
+                    span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+                    if span is None or not len(span):
+                        continue
+                    bucket = found.setdefault(name, {}).setdefault(sentence_of[span.start], [])
+                    if len(bucket) < self.MAX_PER_SENTENCE:
+                        bucket.append((span.start, span.end))
         return found
 
-    def _close(self, doc: Doc, a: tuple[int, int], b: tuple[int, int]) -> bool:
-        """Same sentence, at most `window` tokens apart, no clause break between."""
+    def _close(self, a: tuple[int, int], b: tuple[int, int], breaks: list[int]) -> bool:
+        """At most `window` tokens apart, no clause break between (same sentence is given)."""
         if a[0] < b[1] and b[0] < a[1]:
             return False  # the same words cannot be both concepts
         left, right = (a, b) if a[0] < b[0] else (b, a)
-        gap = doc[left[1]:right[0]]
-        if len(gap) > self.window or doc[left[0]].sent.start != doc[right[0]].sent.start:
+        if right[0] - left[1] > self.window:
             return False
-        return not any(t.lower_ in CLAUSE_BREAKS for t in gap)
+        return not any(left[1] <= i < right[0] for i in breaks)
 
 
 class SymptomDetector:
@@ -219,15 +233,20 @@ class SymptomDetector:
         )
 
     def _raw_findings(self, norm: str, index_map: list[int]) -> list[Finding]:
+        """Pattern and concept matches without ConText: over-warn rather than miss."""
+        try:
+            with self.nlp.select_pipes(disable=["medspacy_context"]):
+                doc = self.nlp(norm)
+            spans = doc.spans[SPAN_GROUP]
+        except Exception:  # noqa: BLE001
+            logger.exception("symptom spans failed too; using plain pattern search")
+            return [Finding(p.kind, p.id, 0, 0, historical_ok=p.historical_ok)
+                    for p in self.spans.pattern_sets if any(pattern.search(norm) for pattern in p.patterns)]
         out = []
-        for pset in self.spans.pattern_sets:
-            for pattern in pset.patterns:
-                match = pattern.search(norm)
-                if match:
-                    out.append(Finding(pset.kind, pset.id, index_map[match.start()],
-                                       index_map[max(match.end() - 1, match.start())] + 1,
-                                       historical_ok=pset.historical_ok))
-                    break
+        for span in spans:
+            kind, _, item = span.label_.partition(":")
+            out.append(Finding(kind, item, index_map[span.start_char], index_map[span.end_char - 1] + 1,
+                               historical_ok=self._historical_ok.get((kind, item), False)))
         return out
 
     @staticmethod

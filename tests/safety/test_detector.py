@@ -108,3 +108,18 @@ def _shared() -> SymptomDetector:
     if _DETECTOR is None:
         _DETECTOR = SymptomDetector()
     return _DETECTOR
+
+
+def test_context_failure_falls_back_to_raw_matches(detector, monkeypatch):
+    def broken(doc):
+        raise RuntimeError("context broke")
+    monkeypatch.setattr(detector.context, "__call__", broken, raising=False)
+    monkeypatch.setattr(detector, "_finding", lambda span, index_map: (_ for _ in ()).throw(RuntimeError("x")))
+    detection = detector.detect("my groin has gone numb and I can't pee")
+    assert detection.degraded and "cauda_equina" in detection.flags
+
+
+def test_long_repetitive_message_with_concepts_is_bounded(detector):
+    started = time.perf_counter()
+    detector.detect("numb groin and pins and needles in my bum " * 600)
+    assert time.perf_counter() - started < 20
