@@ -124,8 +124,9 @@ test: envs
 	@$(MAKE) --no-print-directory test-rasa
 	@$(MAKE) --no-print-directory test-browser
 
+# Measures and reports (benchmarks/results/); not part of make test. About 15-20 minutes.
 bench: setup
-	@echo "Benchmarks arrive with issue 5 (make bench); nothing to measure yet."
+	cd $(ROOT) && $(RASA_ENV)/bin/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) $(STATE) $(ROOT)/models $(ROOT)/results $(GENERATED_NLU) $(ROOT)/web/node_modules

@@ -48,6 +48,7 @@ class Progress:
         self.phase_started = self.started
         self.tty = sys.stdout.isatty()
         self._last_line = 0.0
+        self._last_printed = None
         self._open_line = False
 
     def _elapsed(self) -> str:
@@ -69,9 +70,11 @@ class Progress:
             self._open_line = True
             if n >= total:
                 self._end_line()
-        elif n >= total or now - self._last_line >= 5:
+        elif n >= total or (now - self._last_line >= 5 and (label, n) != self._last_printed) \
+                or now - self._last_line >= 30:
             print(text, flush=True)
             self._last_line = now
+            self._last_printed = (label, n)
 
     def note(self, text: str) -> None:
         self._end_line()

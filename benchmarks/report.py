@@ -65,6 +65,17 @@ def targets(r: dict) -> list[dict]:
     return out
 
 
+def _store_name(kind: str) -> str:
+    """`SQL` -> SQLTrackerStore, `stores.cached_sql.CachedSQLTrackerStore` -> CachedSQLTrackerStore."""
+    return "SQLTrackerStore" if kind == "SQL" else (kind or "?").rsplit(".", 1)[-1]
+
+
+def _series_label(bot: str, data: dict) -> str:
+    if bot == "unknot_rasa_sql":
+        return "Unknot, Rasa's SQLTrackerStore"
+    return f"{'Unknot' if bot == 'unknot' else 'starter'}, {_store_name(data.get('tracker_store'))}"
+
+
 # --------------------------------------------------------------------------- plots
 def plots(r: dict, folder: Path) -> list[str]:
     import matplotlib
@@ -72,7 +83,7 @@ def plots(r: dict, folder: Path) -> list[str]:
     import matplotlib.pyplot as plt
 
     written = []
-    colours = {"unknot": "#1f77b4", "starter": "#ff7f0e"}
+    colours = {"unknot": "#1f77b4", "starter": "#ff7f0e", "unknot_rasa_sql": "#17becf"}
     load = r.get("load") or {}
     bots = [b for b in ("unknot", "starter") if b in load]
     if bots:
@@ -106,27 +117,29 @@ def plots(r: dict, folder: Path) -> list[str]:
         for bot, data in long.items():
             lat = data["latencies_ms"]
             turns = list(range(1, len(lat) + 1))
-            axis.plot(turns, lat, ".", color=colours.get(bot), alpha=0.25, markersize=4)
+            label = _series_label(bot, data)
+            axis.plot(turns, lat, ".", color=colours.get(bot), alpha=0.2, markersize=3)
             rolling = [statistics.median(lat[max(0, i - 5):i + 7]) for i in range(len(lat))]
-            axis.plot(turns, rolling, "-", color=colours.get(bot), label=f"{bot} (rolling median of 12)")
-            points = [(int(label), c["median_ms"]) for label, c in data["checkpoints"].items()]
-            axis.plot([p[0] for p in points], [p[1] for p in points], "D", color=colours.get(bot), markersize=7,
-                      markeredgecolor="black", label=f"{bot} at turns 1/50/100/200")
+            axis.plot(turns, rolling, "--" if bot == "unknot_rasa_sql" else "-", color=colours.get(bot), label=label)
+            points = [(int(t), c["median_ms"]) for t, c in data["checkpoints"].items()]
+            axis.plot([p[0] for p in points], [p[1] for p in points], "D", color=colours.get(bot), markersize=6,
+                      markeredgecolor="black")
         events = [(int(t), d["events"]) for t, d in ((t, _get(c, "diagnostics"))
                   for t, c in (long.get("unknot") or {}).get("checkpoints", {}).items()) if d]
         if events:
             twin = axis.twinx()
-            twin.plot([e[0] for e in events], [e[1] for e in events], ":", color="grey", label="Unknot events loaded")
-            twin.set_ylabel("events Rasa loads per message", color="grey", fontsize=8)
+            twin.plot([e[0] for e in events], [e[1] for e in events], ":", color="grey")
+            twin.set_ylabel("events in the Unknot session (dotted)", color="grey", fontsize=8)
             twin.tick_params(axis="y", colors="grey", labelsize=8)
             twin.set_ylim(bottom=0)
-        axis.set_xlabel("turn in one conversation (SQL tracker store)")
+        axis.set_xlabel("turn in one conversation")
         axis.set_ylabel("REST latency (ms)")
         everything = sorted(x for data in long.values() for x in data["latencies_ms"])
         axis.set_ylim(0, everything[int(0.98 * (len(everything) - 1))] * 1.3)  # a few outliers off the top
         axis.grid(alpha=0.3)
         axis.legend(fontsize=8, loc="upper left")
-        axis.set_title("Latency along one long conversation", fontsize=10)
+        axis.set_title("Latency along one long conversation (lines: rolling median of 12; "
+                       "diamonds: turns 1, 50, 100, 200)", fontsize=9)
         fig.tight_layout()
         fig.savefig(folder / PLOT_TURNS, dpi=80)
         plt.close(fig)
@@ -176,8 +189,9 @@ def markdown(r: dict) -> str:
     load = r.get("load") or {}
     if load:
         md += ["## Speed: Unknot next to the `rasa init` starter bot", "",
-               "Both served the same way: `rasa run` with the REST channel and an SQL tracker store in a SQLite file "
-               "(Unknot with its action server; the starter has no custom actions). Each level runs "
+               "Both served the same way: `rasa run` with the REST channel and the tracker store `make serve` "
+               f"configures (`{_get(r, 'tracker_store', 'unknot')}`), each in a SQLite file of its own (Unknot with "
+               "its action server; the starter has no custom actions). Each level runs "
                f"{_get(load, 'unknot', '1', 'requests') or '?'} messages: conversations of 6 messages, each with its "
                "own sender id (Unknot: greeting, pain with region, activity and equipment, yes, done ×3; starter: "
                "its greeting, mood, yes/no, bot challenge, mood, goodbye), N conversations at a time, to "
@@ -199,26 +213,32 @@ def markdown(r: dict) -> str:
     # ---- long conversation
     long = r.get("long_conversation") or {}
     if long:
-        u = long.get("unknot") or {}
-        s = long.get("starter") or {}
+        u, s, plain = long.get("unknot") or {}, long.get("starter") or {}, long.get("unknot_rasa_sql") or {}
+        store = _store_name(u.get("tracker_store"))
         md += ["## Cost of a long conversation", "",
-               f"One conversation of {u.get('turns') or s.get('turns')} messages per bot with the SQL tracker store "
-               "(Unknot: a routine is started, then questions and step controls — done, back, repeat — keep it going). "
-               f"Latency at turn T is the median of the {12} turns from T on (two whole cycles of the repeating "
-               "messages, so each checkpoint has the same mix; for turn 1 the first full cycle, turns 4-15). "
-               "The last columns come from a probe that opens the same tracker store at each checkpoint.", ""]
+               f"One conversation of {u.get('turns') or s.get('turns')} messages per bot (Unknot: a routine is "
+               "started, then questions and step controls — done, back, repeat — keep it going; starter: its own "
+               f"messages in a loop), with the tracker store `make serve` configures (`{u.get('tracker_store')}`) "
+               "in a SQLite file" + (", and once more for Unknot with Rasa's plain `SQLTrackerStore`" if plain else "")
+               + f". Latency at turn T is the median of the {12} turns from T on (two whole cycles of the repeating "
+               "messages, so every checkpoint has the same mix; for turn 1 the first full cycle, turns 4-15). The "
+               "last four columns come from a probe that opens the Unknot conversation's SQLite file with Rasa's "
+               "SQLTrackerStore at each checkpoint.", ""]
         rows = []
         for label in ("1", "50", "100", "200"):
-            cu, cs = _get(u, "checkpoints", label) or {}, _get(s, "checkpoints", label) or {}
+            cu, cs, cp = (_get(x, "checkpoints", label) or {} for x in (u, s, plain))
             d, ds = cu.get("diagnostics") or {}, cs.get("diagnostics") or {}
-            load = (f"{d['retrieve_ms']} ({d.get('read_rows_ms')} + {d.get('rebuild_tracker_ms')})"
-                    if d.get("retrieve_ms") is not None else None)
-            rows.append([label, cu.get("turns"), cu.get("median_ms"), cs.get("median_ms"),
+            load = (f"{d['read_rows_ms'] + d['rebuild_tracker_ms']:.1f} ({d['read_rows_ms']} + {d['rebuild_tracker_ms']})"
+                    if d.get("read_rows_ms") is not None else None)
+            rows.append([label, cu.get("turns"), cu.get("median_ms"), cp.get("median_ms"), cs.get("median_ms"),
                          f"{_fmt(d.get('events'))} / {_fmt(ds.get('events'))}", load, d.get("tracker_json_kb"),
                          d.get("past_states_ms")])
-        rows.append(["**200 / 1**", "", f"{u.get('ratio_200_to_1')}×", f"{s.get('ratio_200_to_1')}×", "", "", "", ""])
-        md += _table(["turn", "turns measured", "Unknot ms", "starter ms", "events loaded per message (Unknot / starter)",
-                      "Unknot tracker load ms (read rows + rebuild tracker)", "tracker JSON per action call (KB)",
+        rows.append(["**200 / 1**", "", f"**{u.get('ratio_200_to_1')}×**", _fmt(plain.get("ratio_200_to_1"), "×"),
+                     f"{s.get('ratio_200_to_1')}×", "", "", "", ""])
+        md += _table(["turn", "turns measured", f"Unknot ms ({store})", "Unknot ms (Rasa's SQLTrackerStore)",
+                      f"starter ms ({_store_name(s.get('tracker_store'))})",
+                      "events in the session (Unknot / starter)",
+                      "SQLTrackerStore load ms (read rows + rebuild tracker)", "tracker JSON per action call (KB)",
                       "history featurisation ms (once)"], rows)
         md += [f"First message of the conversation: Unknot {u.get('first_message_ms')} ms, starter "
                f"{s.get('first_message_ms')} ms.", "", f"![latency vs turn]({PLOT_TURNS})", ""]
@@ -324,28 +344,47 @@ def findings(r: dict) -> list[str]:
     """Plain statements about anything over target, from the measurements."""
     notes = []
     u = _get(r, "long_conversation", "unknot") or {}
+    plain = _get(r, "long_conversation", "unknot_rasa_sql") or {}
     if u.get("ratio_200_to_1") and u["ratio_200_to_1"] > 1.5:
         first = _get(u, "checkpoints", "1", "diagnostics") or {}
         last = _get(u, "checkpoints", "200", "diagnostics") or {}
         s = _get(r, "long_conversation", "starter") or {}
-        growth = (_get(u, "checkpoints", "200", "median_ms") or 0) - (_get(u, "checkpoints", "1", "median_ms") or 0)
-        share = ""
-        if growth > 0 and last.get("retrieve_ms") is not None and first.get("retrieve_ms") is not None:
-            share = (f" Loading the tracker alone grows by {last['retrieve_ms'] - first['retrieve_ms']:.0f} ms of the "
-                     f"{growth:.0f} ms.")
+
+        def load(d):
+            return d["read_rows_ms"] + d["rebuild_tracker_ms"] if d.get("read_rows_ms") is not None else None
+        grows = (f"the whole tracker goes to the action server with every action call ({first.get('tracker_json_kb')} → "
+                 f"{last.get('tracker_json_kb')} KB of JSON to write, send and parse), and the policies featurise "
+                 f"the whole history, several times per message ({first.get('past_states_ms')} → "
+                 f"{last.get('past_states_ms')} ms each time)")
+        session = ("A session only ends after session_expiration_time of silence (domain.yml: 120 min), so one "
+                   "long, active conversation keeps growing.")
+        if u.get("tracker_store") == "SQL":
+            notes.append(
+                f"Turn 200 costs {u['ratio_200_to_1']}× turn 1 (the starter bot: {s.get('ratio_200_to_1')}×). For "
+                f"every message Rasa's SQLTrackerStore reads all events of the current session ({first.get('events')} "
+                f"at turn 4, {last.get('events')} at turn 200, about 7 per turn) and rebuilds the tracker from them "
+                f"({_fmt(load(first), '', 1)} → {_fmt(load(last), '', 1)} ms); besides, {grows}. {session} The "
+                f"in-memory and Redis tracker stores also rebuild the tracker from all session events every message.")
+        else:
+            notes.append(
+                f"Turn 200 costs {u['ratio_200_to_1']}× turn 1 with {_store_name(u.get('tracker_store'))} "
+                f"(Rasa's SQLTrackerStore in the same run: {_fmt(plain.get('ratio_200_to_1'), '×')}; the starter bot: "
+                f"{s.get('ratio_200_to_1')}×). The cache spares rebuilding the tracker from the database "
+                f"({_fmt(load(first), '', 1)} → {_fmt(load(last), '', 1)} ms with Rasa's store), but what still "
+                f"grows with the session ({first.get('events')} events at turn 4, {last.get('events')} at turn 200): "
+                f"{grows}. {session}")
+    slow = [t for t in r.get("targets") or [] if t["pass"] is False and t["name"].startswith(("REST", "Throughput"))]
+    check = _get(r, "heldout", "action_response_validation") or {}
+    p50 = _get(r, "load", "unknot", "1", "p50_ms")
+    for t in slow:
+        notes.append(f"{t['name']}: {t['measured']} (target {t['target']}).")
+    if slow and check.get("rasa_ms_per_call") and p50:
         notes.append(
-            f"Turn 200 costs {u['ratio_200_to_1']}× turn 1 (the starter bot: {s.get('ratio_200_to_1')}×). For every "
-            f"message Rasa's SQLTrackerStore reads all events of the current session ({first.get('events')} events "
-            f"at turn 4, {last.get('events')} at turn 200, about 7 per turn), rebuilds the tracker from them "
-            f"({first.get('retrieve_ms')} → {last.get('retrieve_ms')} ms), featurises the whole history for the "
-            f"policies ({first.get('past_states_ms')} → {last.get('past_states_ms')} ms, several times per message) "
-            f"and sends the whole tracker to the action server with every action call ({first.get('tracker_json_kb')}"
-            f" → {last.get('tracker_json_kb')} KB of JSON).{share} A session only ends after session_expiration_time "
-            f"of silence (domain.yml: 120 min), so one long, active conversation keeps growing; the in-memory and "
-            f"Redis tracker stores also rebuild the tracker from all session events on every message.")
-    for t in r.get("targets") or []:
-        if t["pass"] is False and t["name"].startswith(("REST", "Throughput")):
-            notes.append(f"{t['name']}: {t['measured']} (target {t['target']}).")
+            f"Unknot runs one custom action per message, the starter none. Rasa 3.6 checks every action-server "
+            f"response with jsonschema.validate(), which first re-checks its whole events schema: "
+            f"{check['rasa_ms_per_call']} ms per call on this machine ({check['prebuilt_validator_ms_per_call']} ms "
+            f"with a validator built once), i.e. about {check['rasa_ms_per_call'] / p50:.0%} of Unknot's p50 "
+            f"({p50} ms) with one conversation at a time.")
     cv = r.get("cross_validation") or {}
     if any(_get(v, "test", "f1-score", "mean") == 0 for v in (cv.get("entities") or {}).values()):
         notes.append("Cross-validation entity scores of 0 belong to RedFlagDetector: its red_flag entities are not "

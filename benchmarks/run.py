@@ -62,7 +62,7 @@ class Bench:
         phases = [("environment", self.environment), ("safety suite", self.safety),
                   ("held-out NLU evaluation", self.heldout), ("starter bot: rasa init + training", self.starter),
                   ("serving both bots (start-up, knowledge base)", self.serve),
-                  ("load: concurrent conversations", self.load), ("long conversation (211 turns)", self.long),
+                  ("load: concurrent conversations", self.load), ("long conversation (211 turns each)", self.long),
                   ("stopping the servers", self.stop_servers)]
         if not args.quick:
             phases += [("training time (rasa train --force, cold cache)", self.training),
@@ -144,6 +144,7 @@ class Bench:
             self.bots["starter"] = starter
             self.progress.note(f"starter answers ({starter.startup})")
         self.results["startup"] = {name: bot.startup for name, bot in self.bots.items()}
+        self.results["tracker_store"] = {name: bot.store_type for name, bot in self.bots.items()}
         out = self.python("benchmarks.kb_query", f"sqlite:///{unknot.workdir / 'unknot.db'}", timeout=300,
                           env_bin=ACTIONS_BIN, name="kb_query")
         self.results["knowledge_base"] = json.loads(out.read_text())
@@ -171,15 +172,33 @@ class Bench:
 
     def long(self):
         long = {}
-        scripts = {"unknot": (serving.UNKNOT_OPENING, serving.UNKNOT_CYCLE, ROOT / "domain.yml"),
-                   "starter": (serving.STARTER_OPENING, serving.STARTER_CYCLE, self.starter_project / "domain.yml")}
         for name, bot in self.bots.items():
-            opening, cycle, domain = scripts[name]
-            script = serving.long_script(opening, cycle, LONG_TURNS)
-            probe = self.children.popen_pipe([RASA_BIN / "python", "-m", "benchmarks.tracker_probe",
-                                              bot.tracker_db, domain], self.tmp / f"probe-{name}.log")
+            long[name] = self.long_conversation(bot)
+            self.results["long_conversation"] = long
+        # The same conversation with Rasa's own SQLTrackerStore, when scripts/run.py
+        # configures another store, to show what that store changes.
+        unknot = self.bots.get("unknot")
+        if unknot and unknot.store_type != "SQL":
+            self.progress.note("Unknot again, with Rasa's plain SQLTrackerStore (for comparison)")
+            plain = serving.start_unknot(self.tmp / "unknot-plain-sql", self.children, self.memory,
+                                         name="unknot_rasa_sql", tracker_store="SQL")
+            try:
+                long["unknot_rasa_sql"] = self.long_conversation(plain)
+            finally:
+                plain.stop()
+
+    def long_conversation(self, bot: serving.Bot) -> dict:
+        if bot.name == "starter":
+            opening, cycle, domain = serving.STARTER_OPENING, serving.STARTER_CYCLE, self.starter_project / "domain.yml"
+        else:
+            opening, cycle, domain = serving.UNKNOT_OPENING, serving.UNKNOT_CYCLE, ROOT / "domain.yml"
+        script = serving.long_script(opening, cycle, LONG_TURNS)
+        # The probe reads the same SQLite file with Rasa's SQLTrackerStore between turns.
+        probe = self.children.popen_pipe([RASA_BIN / "python", "-m", "benchmarks.tracker_probe",
+                                          bot.tracker_db, domain], self.tmp / f"probe-{bot.name}.log")
+        diagnostics = {}
+        try:
             ready = json.loads(probe.stdout.readline() or "{}")
-            diagnostics = {}
 
             def ask(turn, sender):
                 if not ready.get("ready"):
@@ -198,21 +217,20 @@ class Bench:
                     ask(turn, sender)
 
             latencies = serving.long_conversation(
-                bot, script, before, lambda turn, ms: self.progress.step(f"{name}, turn", turn, len(script)))
+                bot, script, before, lambda turn, ms: self.progress.step(f"{bot.name}, turn", turn, len(script)))
             ask(len(script) + 1, senders[0])  # the whole conversation, after its last turn
+        finally:
             self.children.stop(probe)
-            checkpoints = {}
-            for label, start in CHECKPOINTS.items():
-                window = latencies[start - 1:start - 1 + WINDOW]
-                checkpoints[str(label)] = {"turns": f"{start}-{start + len(window) - 1}",
-                                           "median_ms": round(statistics.median(window), 1),
-                                           "diagnostics": diagnostics.get(str(start))}
-            first, last = checkpoints["1"]["median_ms"], checkpoints["200"]["median_ms"]
-            long[name] = {"turns": len(script), "first_message_ms": round(latencies[0], 1),
-                          "checkpoints": checkpoints, "ratio_200_to_1": ratio(last, first),
-                          "end": diagnostics.get(str(len(script) + 1)),
-                          "latencies_ms": [round(x, 1) for x in latencies]}
-        self.results["long_conversation"] = long
+        checkpoints = {}
+        for label, start in CHECKPOINTS.items():
+            window = latencies[start - 1:start - 1 + WINDOW]
+            checkpoints[str(label)] = {"turns": f"{start}-{start + len(window) - 1}",
+                                       "median_ms": round(statistics.median(window), 1),
+                                       "diagnostics": diagnostics.get(str(start))}
+        first, last = checkpoints["1"]["median_ms"], checkpoints["200"]["median_ms"]
+        return {"tracker_store": bot.store_type, "turns": len(script), "first_message_ms": round(latencies[0], 1),
+                "checkpoints": checkpoints, "ratio_200_to_1": ratio(last, first),
+                "end": diagnostics.get(str(len(script) + 1)), "latencies_ms": [round(x, 1) for x in latencies]}
 
     def stop_servers(self):
         self.memory.sample()

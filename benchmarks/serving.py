@@ -3,6 +3,7 @@ their temp folder) and driving them: concurrent conversations, one long conversa
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import threading
@@ -10,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -67,6 +69,7 @@ class Bot:
     actions: object = None
     startup: dict = field(default_factory=dict)
     tracker_db: Optional[Path] = None
+    store_type: str = ""
 
     def send(self, sender: str, message: str) -> list[dict]:
         return post(self.rasa_port, sender, message)
@@ -89,11 +92,28 @@ class Bot:
         self.children.stop(self.actions)
 
 
-def start_unknot(workdir: Path, children: Children, memory: MemoryWatch) -> Bot:
+@contextmanager
+def store_type(kind: Optional[str]):
+    """scripts/run.py reads TRACKER_STORE_TYPE from the environment when it writes endpoints."""
+    saved = os.environ.get("TRACKER_STORE_TYPE")
+    if kind:
+        os.environ["TRACKER_STORE_TYPE"] = kind
+    try:
+        yield runner.tracker_store_config(None)["type"]
+    finally:
+        if saved is None:
+            os.environ.pop("TRACKER_STORE_TYPE", None)
+        else:
+            os.environ["TRACKER_STORE_TYPE"] = saved
+
+
+def start_unknot(workdir: Path, children: Children, memory: MemoryWatch, name: str = "unknot",
+                 tracker_store: Optional[str] = None) -> Bot:
     """Action server + Rasa server exactly as `make serve` starts them (scripts/run.py),
-    with a fresh knowledge base and tracker store in `workdir`."""
+    with a fresh knowledge base and tracker store in `workdir`; `tracker_store` overrides
+    the store type scripts/run.py would configure."""
     workdir.mkdir(parents=True, exist_ok=True)
-    bot = Bot("unknot", workdir, children, memory)
+    bot = Bot(name, workdir, children, memory)
     bot.tracker_db = workdir / "tracker.db"
     action_port = free_port()
     env = bench_env(DATABASE_URL=f"sqlite:///{workdir / 'unknot.db'}",
@@ -103,12 +123,14 @@ def start_unknot(workdir: Path, children: Children, memory: MemoryWatch) -> Bot:
     if code != 0:
         raise RuntimeError(f"knowledge load failed; see {workdir / 'kb-load.log'}")
     bot.startup["kb_load_s"] = round(seconds, 2)
-    endpoints = runner.write_endpoints(workdir / "endpoints.yml", action_port, env)
+    with store_type(tracker_store) as kind:
+        endpoints = runner.write_endpoints(workdir / "endpoints.yml", action_port, env)
+        bot.store_type = kind
     log = workdir / "actions.log"
     started = time.monotonic()
     bot.actions = children.popen([ACTIONS_BIN / "python", "-m", "rasa_sdk", "--actions", "actions",
                                   "--port", str(action_port)], log, env=env)
-    memory.watch("unknot:actions", bot.actions.pid)
+    memory.watch(f"{name}:actions", bot.actions.pid)
     wait_until(lambda: _get_ok(f"http://127.0.0.1:{action_port}/health"), bot.actions, 120, log,
                "Unknot action server")
     bot.startup["actions_up_s"] = round(time.monotonic() - started, 2)
@@ -118,13 +140,16 @@ def start_unknot(workdir: Path, children: Children, memory: MemoryWatch) -> Bot:
 
 
 def start_starter(project: Path, model: Path, workdir: Path, children: Children, memory: MemoryWatch) -> Bot:
-    """The `rasa init` starter bot, served the same way: REST channel, SQL tracker store
-    in a SQLite file. It has no custom actions, so it needs no action server."""
+    """The `rasa init` starter bot, served the same way: REST channel, the same tracker
+    store as Unknot (the type scripts/run.py configures) in a SQLite file of its own. It
+    has no custom actions, so it needs no action server."""
     workdir.mkdir(parents=True, exist_ok=True)
     bot = Bot("starter", workdir, children, memory)
     bot.tracker_db = workdir / "tracker.db"
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'tracker_store:\n  type: "SQL"\n  dialect: "sqlite"\n  db: "{bot.tracker_db}"\n')
+    with store_type(None) as kind:
+        endpoints.write_text(runner._yaml_block("tracker_store", runner.tracker_store_config(f"sqlite:///{bot.tracker_db}")))
+        bot.store_type = kind
     credentials = workdir / "credentials.yml"
     credentials.write_text("rest:\n")
     command = [str(RASA_BIN / "rasa"), "run", "--model", str(model), "--endpoints", str(endpoints),

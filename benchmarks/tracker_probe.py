@@ -32,7 +32,7 @@ def main(db: str, domain_file: str) -> None:
         if not sender:
             continue
         retrieve, rows_ms, rebuild, dump, states, size, events = [], [], [], [], [], 0, 0
-        for _ in range(3):
+        for _ in range(5):
             t = time.perf_counter()
             tracker = asyncio.run(store.retrieve(sender))
             retrieve.append((time.perf_counter() - t) * 1000)
