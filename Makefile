@@ -126,7 +126,7 @@ test: envs
 
 # Measures and reports (benchmarks/results/); not part of make test. About 15-20 minutes.
 bench: setup
-	cd $(ROOT) && $(RASA_ENV)/bin/python benchmarks/run.py
+	cd $(ROOT) && $(RASA_ENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(STATE) $(ROOT)/models $(ROOT)/results $(GENERATED_NLU) $(ROOT)/web/node_modules

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Servers, runner
+from tests.e2e.conftest import runner, running_servers
 
 HERE = Path(__file__).resolve().parent
 SCREENSHOTS = HERE / "screenshots"
@@ -36,17 +36,10 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory):
-    if not runner.MODEL.exists():
-        pytest.fail("no trained model: run `make train`")
     if not SOCKET_IO_CLIENT.exists():
         pytest.fail("the socket.io client is not installed: run `npm ci` in web/")
-    servers = Servers(tmp_path_factory.mktemp("webchat-servers"))
-    try:
-        servers.start_actions()
-        servers.start_rasa()
-        yield servers
-    finally:
-        servers.stop()
+    with running_servers(tmp_path_factory.mktemp("webchat-servers")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,14 +70,21 @@ class Servers:
             return json.loads(response.read())
 
 
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory):
+@contextmanager
+def running_servers(workdir: Path):
+    """Both servers started for the block and stopped after it, whatever happens."""
     if not runner.MODEL.exists():
         pytest.fail("no trained model: run `make train`")
-    servers = Servers(tmp_path_factory.mktemp("servers"))
+    servers = Servers(workdir)
     try:
         servers.start_actions()
         servers.start_rasa()
         yield servers
     finally:
         servers.stop()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory):
+    with running_servers(tmp_path_factory.mktemp("servers")) as running:
+        yield running
