@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABCMeta, abstractmethod
 from typing import Any, Optional
 
@@ -11,9 +12,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.query import KnowledgeBase
 
+from . import safety_flow
 from .state import DialogueState, Reply
 
 logger = logging.getLogger(__name__)
+USER_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Intents whose own action handles a pending safety question (the answer buttons, a red
+# flag, a correction); any other message while one is asked is read as a typed answer.
+ANSWERS_ITSELF = {"affirm", "deny", "report_red_flag", "correct_red_flag", "retract"}
+# Questions and small talk are answered, then the safety question is asked again.
+ANSWERED_THEN_ASKED_AGAIN = {"ask_trigger_point", "ask_pressure", "ask_duration", "ask_safety",
+                             "ask_equipment_compare", "ask_help", "greet", "thank", "bot_challenge", "goodbye"}
 # Said when something fails, even the database, so it cannot come from the database.
 INTERNAL_ERROR = ("Sorry, something went wrong on my side. Please try that again, or tell me where "
                   "you're sore. If you have a worrying symptom, call 999 (UK), 112 (EU) or 911 (US).")
@@ -43,8 +52,25 @@ def latest_intent(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
 
 
+def user_key(tracker: Tracker) -> str:
+    """Who the user is across conversations: the web page's (or a client's) stable user id
+    from the message metadata when it is well formed, else the conversation id."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    candidate = metadata.get("user_id") if isinstance(metadata, dict) else None
+    if isinstance(candidate, str) and USER_ID.match(candidate):
+        return candidate
+    return tracker.sender_id or ""
+
+
 class UnknotAction(Action, metaclass=ABCMeta):
-    """Runs `respond` on a DialogueState and turns the result into Rasa events."""
+    """Runs `respond` on a DialogueState and turns the result into Rasa events.
+
+    Safety comes first for every action: an emergency hold of the same user is carried
+    into the conversation, a typed answer to a pending safety question is read as one,
+    and a new high-risk mention is asked about before the action's own answer."""
+
+    # False for the actions that handle a red flag themselves (triage, corrections).
+    safety_first = True
 
     @abstractmethod
     def name(self) -> str: ...
@@ -52,13 +78,40 @@ class UnknotAction(Action, metaclass=ABCMeta):
     @abstractmethod
     def respond(self, state: DialogueState, kb: KnowledgeBase, reply: Reply, tracker: Tracker) -> None: ...
 
+    def safety_first_reply(self, state: DialogueState, kb: KnowledgeBase, reply: Reply, tracker: Tracker) -> bool:
+        """Answers for safety before the action does; True when the reply is complete."""
+        safety_flow.apply_emergency_hold(state, kb)
+        intent = latest_intent(tracker)
+        concerns = latest_entities(tracker, "safety_concern")
+        if not self.safety_first:
+            safety_flow.note_concerns(state, kb, concerns)
+            return False
+        if state.emergency and intent not in ANSWERS_ITSELF and intent not in ANSWERED_THEN_ASKED_AGAIN:
+            safety_flow.emergency_reminder(state, kb, reply)
+            return True
+        if state.asking_safety_question and intent not in ANSWERS_ITSELF | ANSWERED_THEN_ASKED_AGAIN:
+            safety_flow.answer_screening_in_words(state, kb, reply, tracker.latest_message.get("text") or "")
+            safety_flow.note_concerns(state, kb, concerns)
+            return True
+        safety_flow.note_concerns(state, kb, concerns)
+        if intent in ANSWERS_ITSELF and state.asking_safety_question:
+            return False
+        if intent in ANSWERED_THEN_ASKED_AGAIN:
+            return False  # the action answers, then asks again (flow.reprompt / advance)
+        return safety_flow.safety_gate(state, kb, reply)
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         state = DialogueState.from_slots(tracker.current_slot_values(), tracker.sender_id)
+        state.user_key = user_key(tracker)
         before = state.as_slots()
         try:
             kb = knowledge_base()
             reply = Reply()
-            self.respond(state, kb, reply, tracker)
+            if not self.safety_first_reply(state, kb, reply, tracker):
+                self.respond(state, kb, reply, tracker)
+                # Whatever the action said, a pending safety question is never left for later.
+                if self.safety_first and state.pending_concerns:
+                    safety_flow.safety_gate(state, kb, reply)
             if not reply.messages:
                 reply.utter("default")
             outgoing = [(kb.message(m.message_id) if m.message_id else m.text, m) for m in reply.messages]

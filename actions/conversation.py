@@ -8,7 +8,7 @@ from rasa_sdk.events import Restarted
 
 from knowledge.query import KnowledgeBase
 
-from . import flow
+from . import flow, safety_flow
 from .base import UnknotAction, latest_intent
 from .state import DialogueState, Reply
 
@@ -83,7 +83,7 @@ class ActionAnswerQuestion(UnknotAction):
     def respond(self, state, kb, reply, tracker) -> None:
         reply.utter(QUESTION_RESPONSES.get(latest_intent(tracker), "help"))
         if state.emergency:
-            flow.emergency_reminder(state, kb, reply)
+            safety_flow.emergency_reminder(state, kb, reply)
         else:
             flow.reprompt(state, kb, reply)
 
@@ -98,7 +98,7 @@ class ActionSmallTalk(UnknotAction):
         intent = latest_intent(tracker)
         reply.utter(SMALL_TALK_RESPONSES.get(intent, "help"))
         if state.emergency:
-            flow.emergency_reminder(state, kb, reply)
+            safety_flow.emergency_reminder(state, kb, reply)
         elif intent != "goodbye":
             flow.reprompt(state, kb, reply)
 
@@ -153,7 +153,7 @@ class ActionStartOver(UnknotAction):
 
     def respond(self, state, kb, reply, tracker) -> None:
         if state.emergency:
-            flow.emergency_reminder(state, kb, reply)
+            safety_flow.emergency_reminder(state, kb, reply)
             return
         reply.utter("restart")
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
-from knowledge.query import EQUIPMENT_NAMES, LEVEL_ORDER, REGION_NAMES, KnowledgeBase, RoutineView
+from knowledge.query import EQUIPMENT_NAMES, REGION_NAMES, KnowledgeBase, RoutineView
 
-from .state import DialogueState, Reply, button
-
-EMERGENCY_NUMBERS = "999 in the UK, 112 in the EU, 911 in the US, or your local emergency number"
+from . import safety_flow
+from .state import YES_NO, Awaiting, DialogueState, Reply, button
 STEP_BUTTONS = [
     button("Done, next", "/step_next"), button("Repeat", "/step_repeat"),
     button("Back", "/step_back"), button("Skip", "/step_skip"), button("Stop", "/step_stop"),
@@ -36,7 +35,6 @@ ACTIVITY_BUTTONS = [
     button("Desk work", '/inform{"activity":"desk_work"}'),
     button("Skip this", "/deny"),
 ]
-YES_NO = [button("Yes", "/affirm"), button("No", "/deny")]
 MAX_REASKS = 2
 
 
@@ -62,7 +60,7 @@ def apply_user_info(state: DialogueState, entities: Iterable[dict], kb: Knowledg
         if first != state.body_region:
             if state.in_routine:
                 reply.say(f"No problem, let's switch to your {region_name(first)}.")
-            _reset_routine(state)
+            end_routine(state)
             state.offered = []
             state.body_region = first
             changed = True
@@ -74,7 +72,7 @@ def apply_user_info(state: DialogueState, entities: Iterable[dict], kb: Knowledg
     if kit and kit[-1] != state.equipment:
         if state.in_routine and not regions:
             reply.say(f"Sure, let's use the {EQUIPMENT_NAMES[kit[-1]]} instead.")
-            _reset_routine(state)
+            end_routine(state)
         state.equipment = kit[-1]
         state.offered = []
         changed = True
@@ -83,10 +81,10 @@ def apply_user_info(state: DialogueState, entities: Iterable[dict], kb: Knowledg
         state.contraindications = state.contraindications + new_contra
         for item in kb.contraindications(new_contra):
             reply.say(item.message)
-            if item.effect == "avoid_area" and state.body_region and state.body_region not in state.avoid_regions:
-                state.avoid_regions = state.avoid_regions + [state.body_region]
+            if item.effect == "avoid_area" and state.body_region and state.body_region not in state.contra_regions:
+                state.contra_regions = state.contra_regions + [state.body_region]
         if state.in_routine:
-            _reset_routine(state)
+            end_routine(state)
         state.offered = []
         changed = True
     if changed:
@@ -94,58 +92,91 @@ def apply_user_info(state: DialogueState, entities: Iterable[dict], kb: Knowledg
     return changed
 
 
-def _reset_routine(state: DialogueState) -> None:
+def end_routine(state: DialogueState) -> None:
+    """No routine in progress any more (the contract's routine_id and step_index are null)."""
     state.routine_id = None
     state.step_index = None
+    state.paused_routine = None
+    state.paused_step = None
+
+
+def pause_routine(state: DialogueState) -> None:
+    """Keeps the routine to resume in internal slots; the contract's slots become null."""
+    state.paused_routine, state.paused_step = state.routine_id, state.step_index
+    state.routine_id = state.step_index = None
+
+
+def unpause_routine(state: DialogueState) -> bool:
+    if not state.paused_routine:
+        return False
+    state.routine_id, state.step_index = state.paused_routine, state.paused_step or 1
+    state.paused_routine = state.paused_step = None
+    return True
+
+
+def _user_contraindications(state: DialogueState, kb: KnowledgeBase):
+    return kb.contraindications(state.contraindications)
 
 
 def excluded_equipment(state: DialogueState, kb: KnowledgeBase) -> set[str]:
-    return {"massage_gun" for c in kb.contraindications(state.contraindications) if c.effect == "no_massage_gun"}
+    """No massage gun with blood thinners or pregnancy (no_massage_gun), nor when only gentle
+    pressure is safe (gentle_only: osteoporosis, neuropathy, varicose veins)."""
+    return {"massage_gun" for c in _user_contraindications(state, kb) if c.effect in ("no_massage_gun", "gentle_only")}
+
+
+def excluded_for_routines(state: DialogueState, kb: KnowledgeBase) -> set[str]:
+    """The user's conditions that rule out a routine which lists them among its own
+    contraindications. Conditions of one area (an open wound) rule out that area instead."""
+    return {c.id for c in _user_contraindications(state, kb) if c.effect != "avoid_area"}
 
 
 def gentle_notes(state: DialogueState, kb: KnowledgeBase) -> list[str]:
-    return [c.title for c in kb.contraindications(state.contraindications) if c.effect == "gentle_only"]
+    return [c.title for c in _user_contraindications(state, kb) if c.effect == "gentle_only"]
 
 
 # --------------------------------------------------------------------------- the next step
 def advance(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
-    """Asks for the first missing piece, or offers the best routine."""
+    """Asks the first pending safety question, then the first missing piece, or offers the
+    best routine."""
     if state.emergency:
-        emergency_reminder(state, kb, reply)
+        safety_flow.emergency_reminder(state, kb, reply)
         return
     if state.referred_today:
-        urgent_reminder(state, reply)
+        safety_flow.urgent_reminder(state, reply)
+        return
+    if safety_flow.safety_gate(state, kb, reply):
         return
     if not state.body_region:
         ask_region(state, reply)
         return
-    if state.body_region in state.avoid_regions:
+    if state.body_region in state.ruled_out_regions:
         reply.say(f"I'd rather not guide massage on your {region_name(state.body_region)} for now, "
                   "for the reason above. Is there another area that feels sore?", REGION_BUTTONS[:6])
         state.body_region = None
-        state.awaiting = "region"
+        state.awaiting = Awaiting.REGION
         return
-    if needs_screening(state, kb):
-        ask_screening(state, kb, reply)
+    screening = safety_flow.needs_region_screening(state, kb)
+    if screening is not None:
+        safety_flow.ask_screening(state, reply, screening)
         return
     if not state.activity and not state.activity_asked:
         state.activity_asked = True
-        state.awaiting = "activity"
+        state.awaiting = Awaiting.ACTIVITY
         reply.utter("ask_activity", ACTIVITY_BUTTONS)
         return
     if not state.equipment:
-        state.awaiting = "equipment"
+        state.awaiting = Awaiting.EQUIPMENT
         reply.utter("ask_equipment", EQUIPMENT_BUTTONS)
         return
     offer_routine(state, kb, reply)
 
 
 def ask_region(state: DialogueState, reply: Reply) -> None:
-    if state.awaiting == "region":
+    if state.awaiting == Awaiting.REGION:
         state.reasks += 1
     else:
         state.reasks = 0
-    state.awaiting = "region"
+    state.awaiting = Awaiting.REGION
     if state.reasks >= 1:
         reply.say("Which area is sore? Tap one, or describe it in your own words "
                   "(for example 'between my shoulder blades').", REGION_BUTTONS)
@@ -153,48 +184,12 @@ def ask_region(state: DialogueState, reply: Reply) -> None:
         reply.utter("ask_region")
 
 
-def needs_screening(state: DialogueState, kb: KnowledgeBase) -> bool:
-    if state.triage_level in ("soon", "urgent_24h", "emergency_now"):
-        return False
-    screening = kb.screening_for(state.body_region)
-    return screening is not None and screening.id not in state.screened
-
-
-def ask_screening(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
-    screening = kb.screening_for(state.body_region)
-    state.awaiting = "screening"
-    reply.say(screening.question, YES_NO)
-
-
-def answer_screening(state: DialogueState, kb: KnowledgeBase, reply: Reply, yes: bool) -> None:
-    screening = kb.screening_for(state.body_region) if state.body_region else None
-    if screening is None:
-        advance(state, kb, reply)
-        return
-    if not yes:
-        state.screened = state.screened + [screening.id]
-        if not state.triage_level:
-            state.triage_level = "self_care"
-        state.awaiting = None
-        reply.say("Thanks, that's reassuring.")
-        advance(state, kb, reply)
-        return
-    levels = {kb.triage([flag]).level for flag in screening.flag_ids}
-    if len(levels) == 1:
-        state.screened = state.screened + [screening.id]
-        raise_triage(state, kb, reply, list(screening.flag_ids))
-        return
-    state.awaiting = "screening_which"
-    reply.say("Thanks for telling me. Which of these is it? Tap the one that fits best.",
-              [button(label, '/report_red_flag{"red_flag":"%s"}' % flag) for flag, label in screening.items]
-              + [button("None of these", "/deny")])
-
-
 # --------------------------------------------------------------------------- routines
 def offer_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, *, alternatives: bool = False) -> None:
     """Offers the best routine, or with `alternatives` up to three others as buttons."""
     search = kb.find_routines(state.body_region, state.activity, state.equipment,
                               exclude_equipment=excluded_equipment(state, kb),
+                              exclude_contraindicated=excluded_for_routines(state, kb),
                               exclude_ids=state.offered if alternatives else (),
                               any_equipment=alternatives)
     if not search.matches:
@@ -208,7 +203,7 @@ def offer_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, *, alte
         state.awaiting = None
         return
     if alternatives:
-        state.awaiting = "alternatives"
+        state.awaiting = Awaiting.ALTERNATIVES
         options = search.matches[:3]
         state.offered = list(dict.fromkeys(state.offered + [m.routine.id for m in options]))
         lines = [f"{i}. {m.routine.title} ({EQUIPMENT_NAMES[m.routine.equipment]}, "
@@ -221,7 +216,7 @@ def offer_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, *, alte
         reply.say(search.note)
     best = search.best
     state.offered = list(dict.fromkeys(state.offered + [best.routine.id]))
-    state.awaiting = "offer"
+    state.awaiting = Awaiting.OFFER
     r = best.routine
     why = "; it ".join(best.reasons)
     notes = gentle_notes(state, kb)
@@ -233,23 +228,25 @@ def offer_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, *, alte
 
 
 def start_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, routine_id: str) -> None:
+    if safety_flow.safety_gate(state, kb, reply):
+        return
     routine = kb.routine(routine_id)
     if routine is None:
         reply.say("I couldn't find that routine, so here is my best suggestion.")
         offer_routine(state, kb, reply)
         return
-    if routine.region in state.avoid_regions:
+    if routine.region in state.ruled_out_regions:
         reply.say(f"I'd rather not guide massage on your {region_name(routine.region)} for now.")
         return
-    if routine.equipment in excluded_equipment(state, kb):
-        reply.say("I'd rather not use a massage gun for you, for the reason above. "
-                  "Here is another option.")
+    if routine.equipment in excluded_equipment(state, kb) or \
+            set(routine.contraindications) & excluded_for_routines(state, kb):
+        reply.say("I'd rather not use that routine for you, for the reason above. Here is another option.")
         state.equipment = None if state.equipment == "massage_gun" else state.equipment
         offer_routine(state, kb, reply)
         return
     state.routine_id, state.step_index = routine.id, 1
     state.body_region = routine.region
-    state.awaiting = "step"
+    state.awaiting = Awaiting.STEP
     reply.custom({"type": "routine", "id": routine.id, "title": routine.title, "region": routine.region,
                   "equipment": routine.equipment, "steps": routine.total_steps})
     reply.say(f"Let's start **{routine.title}**. {routine.summary} Go at your own pace and "
@@ -271,24 +268,35 @@ def step_text(routine: RoutineView, index: int) -> str:
 def show_step(state: DialogueState, kb: KnowledgeBase, reply: Reply, note: str = "") -> None:
     routine = kb.routine(state.routine_id) if state.routine_id else None
     if routine is None or not state.step_index:
-        _reset_routine(state)
+        if state.routine_id:
+            reply.say("That routine is no longer available (the content was updated), so let's pick another.")
+        end_routine(state)
         advance(state, kb, reply)
         return
     index = max(1, min(state.step_index, routine.total_steps))
     state.step_index = index
-    state.awaiting = "step"
+    state.awaiting = Awaiting.STEP
     reply.say((note + "\n" if note else "") + step_text(routine, index), STEP_BUTTONS)
     reply.custom({"type": "step", "routine": routine.id, "index": index, "total": routine.total_steps,
                   "seconds": routine.step(index).seconds})
 
 
 def step_control(state: DialogueState, kb: KnowledgeBase, reply: Reply, command: str) -> None:
-    """next, repeat, back, skip, stop (or pause)."""
+    """next, repeat, back, skip, stop (a pause that can be resumed)."""
     if state.emergency:
-        emergency_reminder(state, kb, reply)
+        safety_flow.emergency_reminder(state, kb, reply)
         return
     if not state.in_routine:
-        if command in ("next", "repeat") and state.awaiting == "offer" and state.offered:
+        if state.paused_routine and command in ("next", "repeat", "back", "skip"):
+            unpause_routine(state)
+            show_step(state, kb, reply, "Picking up where we left off.")
+            return
+        if state.paused_routine and command == "stop":
+            end_routine(state)
+            state.awaiting = Awaiting.ANOTHER_REGION
+            reply.say("OK, routine ended. Would you like a routine for another area?", YES_NO)
+            return
+        if command in ("next", "repeat") and state.awaiting == Awaiting.OFFER and state.offered:
             start_routine(state, kb, reply, state.offered[-1])
             return
         if command == "stop":
@@ -299,12 +307,15 @@ def step_control(state: DialogueState, kb: KnowledgeBase, reply: Reply, command:
         reprompt(state, kb, reply)
         return
     routine = kb.routine(state.routine_id)
-    if state.awaiting == "stopped" and command in ("next", "repeat"):
-        show_step(state, kb, reply, "Picking up where we left off.")
+    if routine is None:
+        show_step(state, kb, reply)
         return
     if command == "stop":
-        state.awaiting = "stopped"
-        reply.say(f"Paused at step {state.step_index} of {routine.total_steps}. Say 'continue' when you're "
+        total = routine.total_steps
+        step = state.step_index
+        pause_routine(state)
+        state.awaiting = Awaiting.STOPPED
+        reply.say(f"Paused at step {step} of {total}. Say 'continue' when you're "
                   "ready, or tell me about another sore spot.",
                   [button("Continue", "/affirm"), button("End the routine", "/deny")])
         return
@@ -327,25 +338,31 @@ def step_control(state: DialogueState, kb: KnowledgeBase, reply: Reply, command:
 
 def finish_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, routine: RoutineView) -> None:
     reply.custom({"type": "routine_done", "routine": routine.id})
-    if state.sender_id:
-        kb.record_completion(state.sender_id, routine.id)
+    if state.user_key or state.sender_id:
+        kb.record_completion(state.user_key or state.sender_id, routine.id)
     reply.say(f"Well done, that's **{routine.title}** finished. To finish, a movement: "
               f"**{routine.closing_name}**. {routine.closing_instructions}\n"
               f"How often: {routine.frequency} ({routine.dose}). Evidence: {routine.evidence_label} "
               f"({routine.evidence_source}).")
-    _reset_routine(state)
+    end_routine(state)
     state.offered = []
     if state.queued_regions:
         nxt = state.queued_regions[0]
         reply.say(f"You mentioned your {region_name(nxt)} too. Shall we do that next?", YES_NO)
     else:
         reply.say("Would you like a routine for another area?", YES_NO)
-    state.awaiting = "another_region"
+    state.awaiting = Awaiting.ANOTHER_REGION
 
 
 def resume(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
+    """Back to what we were doing after an interruption (a question, a safety check)."""
     if state.in_routine:
-        show_step(state, kb, reply, "Picking up where we left off.")
+        show_step(state, kb, reply, "Let's carry on.")
+    elif state.paused_routine:
+        state.awaiting = Awaiting.STOPPED
+        reprompt(state, kb, reply)
+    elif state.awaiting and not state.asking_safety_question:
+        reprompt(state, kb, reply)
     else:
         advance(state, kb, reply)
 
@@ -353,36 +370,36 @@ def resume(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
 # --------------------------------------------------------------------------- yes and no
 def affirm(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
     awaiting = state.awaiting
-    if state.emergency:
-        emergency_reminder(state, kb, reply)
-    elif awaiting == "screening":
-        answer_screening(state, kb, reply, yes=True)
-    elif awaiting == "screening_which":
-        screening = kb.screening_for(state.body_region)
-        reply.say("Please tap the one that fits, so I can point you to the right help.",
-                  [button(label, '/report_red_flag{"red_flag":"%s"}' % flag) for flag, label in screening.items]
-                  + [button("None of these", "/deny")])
-    elif awaiting == "offer" and state.offered:
+    if awaiting == Awaiting.WITHDRAW_CONFIRM:
+        safety_flow.confirm_withdraw(state, kb, reply, True)
+    elif state.emergency:
+        safety_flow.emergency_reminder(state, kb, reply)
+    elif awaiting == Awaiting.SCREENING:
+        safety_flow.answer_screening(state, kb, reply, yes=True)
+    elif awaiting == Awaiting.SCREENING_WHICH:
+        reply.say("Please tap the one that fits, so I can point you to the right help.")
+        safety_flow.ask_which(safety_flow.current_screening(state, kb), reply)
+    elif awaiting == Awaiting.OFFER and state.offered:
         start_routine(state, kb, reply, state.offered[-1])
-    elif awaiting in ("step", "stopped"):
-        if awaiting == "stopped":
-            show_step(state, kb, reply, "Welcome back.")
-        else:
-            step_control(state, kb, reply, "next")
-    elif awaiting == "soon_choice":
+    elif awaiting == Awaiting.STOPPED and state.paused_routine:
+        unpause_routine(state)
+        show_step(state, kb, reply, "Welcome back.")
+    elif awaiting == Awaiting.STEP and state.in_routine:
+        step_control(state, kb, reply, "next")
+    elif awaiting == Awaiting.SOON_CHOICE:
         reply.say("OK, gently then: keep the pressure light and stay away from the area that worried you.")
         state.awaiting = None
-        if state.body_region in state.avoid_regions:
+        if state.body_region in state.ruled_out_regions:
             state.body_region = None
         state.equipment = state.equipment if state.equipment != "massage_gun" else None
         advance(state, kb, reply)
-    elif awaiting == "another_region":
+    elif awaiting == Awaiting.ANOTHER_REGION:
         state.body_region = state.queued_regions.pop(0) if state.queued_regions else None
         state.awaiting = None
         advance(state, kb, reply)
-    elif awaiting == "activity":
+    elif awaiting == Awaiting.ACTIVITY:
         reply.say("Which activity was it? For example running, lifting or cycling.", ACTIVITY_BUTTONS)
-    elif awaiting in ("equipment", "region"):
+    elif awaiting in (Awaiting.EQUIPMENT, Awaiting.REGION):
         reprompt(state, kb, reply)
     else:
         reply.say("Great!")
@@ -391,34 +408,35 @@ def affirm(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
 
 def deny(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
     awaiting = state.awaiting
-    if state.emergency:
-        emergency_reminder(state, kb, reply)
-    elif awaiting in ("screening", "screening_which"):
-        if awaiting == "screening_which":
-            state.awaiting = "screening"
-        answer_screening(state, kb, reply, yes=False)
-    elif awaiting == "offer":
+    if awaiting == Awaiting.WITHDRAW_CONFIRM:
+        safety_flow.confirm_withdraw(state, kb, reply, False)
+    elif state.emergency:
+        safety_flow.emergency_reminder(state, kb, reply)
+    elif awaiting in (Awaiting.SCREENING, Awaiting.SCREENING_WHICH):
+        state.awaiting = Awaiting.SCREENING
+        safety_flow.answer_screening(state, kb, reply, yes=False)
+    elif awaiting == Awaiting.OFFER:
         offer_routine(state, kb, reply, alternatives=True)
-    elif awaiting == "activity":
+    elif awaiting == Awaiting.ACTIVITY:
         state.awaiting = None
         reply.say("No problem.")
         advance(state, kb, reply)
-    elif awaiting == "equipment":
+    elif awaiting == Awaiting.EQUIPMENT:
         reply.say("No kit needed: we'll use your hands.")
         state.equipment = "hands"
         advance(state, kb, reply)
-    elif awaiting == "stopped":
-        _reset_routine(state)
-        state.awaiting = "another_region"
+    elif awaiting == Awaiting.STOPPED:
+        end_routine(state)
+        state.awaiting = Awaiting.ANOTHER_REGION
         reply.say("OK, routine ended. Would you like a routine for another area?", YES_NO)
-    elif awaiting == "soon_choice":
+    elif awaiting == Awaiting.SOON_CHOICE:
         state.awaiting = None
         reply.say("Understood. Please do book that appointment, and come back any time.")
-    elif awaiting == "another_region":
+    elif awaiting == Awaiting.ANOTHER_REGION:
         state.awaiting = None
         state.queued_regions = []
         reply.say("OK! Take it easy, drink some water, and keep moving gently. Come back any time.")
-    elif awaiting == "step":
+    elif awaiting == Awaiting.STEP:
         show_step(state, kb, reply, "No rush. Here's the step again.")
     else:
         reply.say("OK.")
@@ -429,28 +447,31 @@ def deny(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
 def reprompt(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
     """Asks the pending question again, so the user never hits a dead end."""
     awaiting = state.awaiting
-    if state.emergency:
-        emergency_reminder(state, kb, reply)
-    elif awaiting in ("step",) and state.in_routine:
+    if awaiting == Awaiting.WITHDRAW_CONFIRM:
+        safety_flow.ask_to_withdraw(state, kb, reply)
+    elif state.emergency:
+        safety_flow.emergency_reminder(state, kb, reply)
+    elif awaiting == Awaiting.STEP and state.in_routine:
         show_step(state, kb, reply)
-    elif awaiting == "stopped":
+    elif awaiting == Awaiting.STOPPED:
         reply.say("Your routine is paused. Continue?", [button("Continue", "/affirm"), button("End it", "/deny")])
-    elif awaiting == "offer" and state.offered:
+    elif awaiting == Awaiting.OFFER and state.offered:
         routine = kb.routine(state.offered[-1])
         reply.say(f"Shall we start **{routine.title}**?",
                   [button("Start it", "/affirm"), button("Show alternatives", "/request_alternatives")])
-    elif awaiting == "region":
+    elif awaiting == Awaiting.REGION:
         reply.say("Where are you sore?", REGION_BUTTONS)
-    elif awaiting == "activity":
+    elif awaiting == Awaiting.ACTIVITY:
         reply.say("What training did you do? (or skip)", ACTIVITY_BUTTONS)
-    elif awaiting == "equipment":
+    elif awaiting == Awaiting.EQUIPMENT:
         reply.utter("ask_equipment", EQUIPMENT_BUTTONS)
-    elif awaiting in ("screening", "screening_which") and state.body_region:
-        state.awaiting = None
-        ask_screening(state, kb, reply)
-    elif awaiting in ("another_region", "soon_choice"):
+    elif awaiting == Awaiting.SCREENING_WHICH and safety_flow.current_screening(state, kb):
+        safety_flow.ask_which(safety_flow.current_screening(state, kb), reply)
+    elif awaiting == Awaiting.SCREENING and safety_flow.current_screening(state, kb):
+        safety_flow.ask_screening(state, reply, safety_flow.current_screening(state, kb))
+    elif awaiting in (Awaiting.ANOTHER_REGION, Awaiting.SOON_CHOICE):
         reply.say("Shall we carry on with another area?", YES_NO)
-    elif awaiting == "alternatives" and state.offered:
+    elif awaiting == Awaiting.ALTERNATIVES and state.offered:
         reply.say("Pick one of the options above, or say 'start' for my first suggestion.")
     elif state.body_region and not state.referred_today:
         advance(state, kb, reply)
@@ -461,7 +482,7 @@ NO_KIT = re.compile(r"\b(?:nothing|none|nada|zilch|no(?:ne)? (?:kit|equipment|ge
 
 def handle_unanswered(state: DialogueState, kb: KnowledgeBase, reply: Reply, text: str = "") -> None:
     """The user said something about their pain but not what was asked."""
-    if state.awaiting == "equipment":
+    if state.awaiting == Awaiting.EQUIPMENT:
         if NO_KIT.search(text or ""):
             state.equipment = "hands"
             advance(state, kb, reply)
@@ -475,11 +496,11 @@ def handle_unanswered(state: DialogueState, kb: KnowledgeBase, reply: Reply, tex
             return
         reply.say("What do you have to hand?", [*EQUIPMENT_BUTTONS])
         return
-    if state.awaiting == "activity":
+    if state.awaiting == Awaiting.ACTIVITY:
         state.awaiting = None
         advance(state, kb, reply)
         return
-    if state.awaiting == "region" or not state.body_region:
+    if state.awaiting == Awaiting.REGION or not state.body_region:
         ask_region(state, reply)
         return
     reprompt(state, kb, reply)
@@ -491,93 +512,9 @@ def suggest_for_other_area(state: DialogueState, kb: KnowledgeBase, reply: Reply
     if found is None:
         return False
     message, regions = found
-    state.awaiting = "region"
+    state.awaiting = Awaiting.REGION
     reply.say(message, [button(REGION_NAMES[r].capitalize(), '/inform{"body_region":"%s"}' % r) for r in regions])
     return True
-
-
-# --------------------------------------------------------------------------- safety
-def _level_text(level: str, advice: str, crisis: bool) -> str:
-    if crisis:
-        return ("I'm really sorry you're feeling this way, and I'm glad you told me. You deserve support "
-                f"right now. If you might act on these thoughts, call {EMERGENCY_NUMBERS} now. You can also "
-                "talk to someone any time: call or text 988 in the US, or call Samaritans on 116 123 in the UK "
-                "(free, day or night). If you can, reach out to someone you trust and stay with them.")
-    if level == "emergency_now":
-        call = "" if "999" in advice else f"Please call {EMERGENCY_NUMBERS} now. "
-        return (f"⚠️ This needs emergency help now. {call}{advice} If you can't call, ask someone near you to, "
-                "or get someone to take you to A&E / the ER. Please don't do any self-massage or stretching.")
-    if level == "urgent_24h":
-        return (f"Please get seen by a doctor or urgent care today (in the UK, NHS 111 can direct you). {advice} "
-                "I'll stop the massage guidance for now. If I misunderstood, just tell me.")
-    return (f"I'd recommend booking an appointment with a doctor or physiotherapist in the next few days. {advice}")
-
-
-def raise_triage(state: DialogueState, kb: KnowledgeBase, reply: Reply, new_flags: list[str]) -> None:
-    """Sends the referral warning for the user's flags, at the most urgent level so far."""
-    flags = list(dict.fromkeys(state.red_flags + list(new_flags)))
-    decision = kb.triage(flags)
-    current = state.triage_level or "self_care"
-    if decision.level == "self_care":
-        # Only weak cues so far: nothing to warn about yet.
-        state.red_flags = flags
-        advance(state, kb, reply)
-        return
-    level = decision.level if LEVEL_ORDER.index(decision.level) >= LEVEL_ORDER.index(current) else current
-    state.red_flags = flags
-    state.triage_level = level
-    crisis = decision.crisis and level == "emergency_now"
-    reply.custom({"type": "triage", "level": level, "flags": list(decision.flags), "advice": decision.advice})
-    reply.say(_level_text(level, decision.advice, crisis))
-    if state.in_routine or level != "soon":
-        _reset_routine(state)
-    if level in ("emergency_now", "urgent_24h"):
-        state.awaiting = "emergency" if level == "emergency_now" else None
-        return
-    if state.body_region and state.body_region not in state.avoid_regions:
-        state.avoid_regions = state.avoid_regions + [state.body_region]
-    state.awaiting = "soon_choice"
-    reply.say("In the meantime, would you like some gentle self-care for a different, unaffected area?", YES_NO)
-
-
-def emergency_reminder(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
-    decision = kb.triage(state.red_flags)
-    crisis = decision.crisis
-    reply.custom({"type": "triage", "level": "emergency_now", "flags": list(decision.flags), "advice": decision.advice})
-    if crisis:
-        reply.say(_level_text("emergency_now", decision.advice, True))
-    else:
-        reply.say(f"I can't help with self-massage now, because what you described needs emergency care. "
-                  f"Please call {EMERGENCY_NUMBERS} now. {decision.advice}")
-
-
-def urgent_reminder(state: DialogueState, reply: Reply) -> None:
-    reply.say("Because of what you told me earlier, please get seen by a doctor or urgent care today before "
-              "doing any self-massage. If I misunderstood, tell me (for example 'I meant I have no fever').")
-
-
-def correct_flags(state: DialogueState, kb: KnowledgeBase, reply: Reply, negated: list[str]) -> None:
-    """The user takes back a flag. Allowed below emergency_now only."""
-    if state.emergency:
-        reply.say("I understand, but to be safe I can't go on after what you described earlier.")
-        emergency_reminder(state, kb, reply)
-        return
-    withdrawn = [f for f in negated if f in state.red_flags]
-    if not withdrawn:
-        reply.say("Thanks for clarifying.")
-        advance(state, kb, reply) if state.awaiting != "step" else show_step(state, kb, reply)
-        return
-    state.red_flags = [f for f in state.red_flags if f not in withdrawn]
-    decision = kb.triage(state.red_flags)
-    state.triage_level = decision.level
-    if decision.level == "self_care":
-        state.avoid_regions = []
-        reply.say("Thanks for clarifying, I've set that aside. If it does happen, please get help straight away.")
-        state.awaiting = None
-        advance(state, kb, reply)
-    else:
-        reply.say("Thanks for clarifying. Because of the other things you mentioned, my advice still stands.")
-        reply.custom({"type": "triage", "level": decision.level, "flags": list(decision.flags), "advice": decision.advice})
 
 
 # --------------------------------------------------------------------------- choosing

@@ -7,11 +7,35 @@ logic is tested with plain objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from typing import Any, Optional
 
 # Slots of the contract, then the assistant's own bookkeeping.
 CONTRACT_SLOTS = ("body_region", "activity", "equipment", "triage_level", "routine_id", "step_index")
-LIST_SLOTS = ("screened", "red_flags", "contraindications", "offered", "queued_regions", "avoid_regions")
+LIST_SLOTS = ("screened", "red_flags", "contraindications", "offered", "queued_regions", "avoid_regions",
+              "contra_regions", "pending_concerns")
+
+
+class Awaiting(str, Enum):
+    """The question the assistant asked last: the dialogue's states. The slot `awaiting`
+    holds the value (a plain string, so it compares equal to these members)."""
+
+    REGION = "region"
+    ACTIVITY = "activity"
+    EQUIPMENT = "equipment"
+    SCREENING = "screening"  # a safety question (a region's, or a high-risk area's)
+    SCREENING_WHICH = "screening_which"  # "yes" to a question whose items differ in level
+    OFFER = "offer"
+    ALTERNATIVES = "alternatives"
+    STEP = "step"
+    STOPPED = "stopped"  # a routine paused by the user
+    ANOTHER_REGION = "another_region"
+    SOON_CHOICE = "soon_choice"  # after a "see someone within days" warning
+    EMERGENCY = "emergency"
+    WITHDRAW_CONFIRM = "withdraw_confirm"  # "it was typed by mistake": confirm before lifting an emergency
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass
@@ -22,7 +46,9 @@ class DialogueState:
     triage_level: Optional[str] = None
     routine_id: Optional[str] = None
     step_index: Optional[int] = None
-    awaiting: Optional[str] = None  # the question the assistant asked last
+    awaiting: Optional[str] = None  # the question the assistant asked last (an Awaiting value)
+    paused_routine: Optional[str] = None  # a routine stopped by the user, to resume
+    paused_step: Optional[int] = None
     activity_asked: bool = False
     reasks: int = 0  # how often the same question went unanswered
     screened: list = field(default_factory=list)
@@ -30,29 +56,41 @@ class DialogueState:
     contraindications: list = field(default_factory=list)
     offered: list = field(default_factory=list)
     queued_regions: list = field(default_factory=list)
-    avoid_regions: list = field(default_factory=list)
+    avoid_regions: list = field(default_factory=list)  # ruled out by a red flag ("soon")
+    contra_regions: list = field(default_factory=list)  # ruled out by a contraindication (an open wound)
+    pending_concerns: list = field(default_factory=list)  # high-risk areas still to ask about
+    screening_id: Optional[str] = None  # the safety question being asked
+    hold_checked: bool = False  # whether an emergency hold of this user was looked up this conversation
     sender_id: str = ""
+    user_key: str = ""  # who the user is across conversations (web page's user id, else sender)
 
     @classmethod
     def from_slots(cls, slots: dict[str, Any], sender_id: str = "") -> "DialogueState":
         state = cls(sender_id=sender_id)
         for f in fields(cls):
-            if f.name == "sender_id" or f.name not in slots:
+            if f.name in ("sender_id", "user_key") or f.name not in slots:
                 continue
             value = slots[f.name]
             if f.name in LIST_SLOTS:
                 value = list(value) if isinstance(value, (list, tuple)) else []
-            elif f.name == "step_index":
+            elif f.name in ("step_index", "paused_step"):
                 value = int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
             elif f.name == "reasks":
                 value = int(value) if isinstance(value, (int, float)) else 0
-            elif f.name == "activity_asked":
+            elif f.name in ("activity_asked", "hold_checked"):
                 value = bool(value)
             setattr(state, f.name, value)
         return state
 
     def as_slots(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "sender_id"}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("sender_id", "user_key")}
+        if isinstance(out["awaiting"], Awaiting):
+            out["awaiting"] = out["awaiting"].value
+        return {k: list(v) if isinstance(v, list) else v for k, v in out.items()}
+
+    @property
+    def ruled_out_regions(self) -> list:
+        return list(dict.fromkeys(self.avoid_regions + self.contra_regions))
 
     @property
     def in_routine(self) -> bool:
@@ -65,6 +103,10 @@ class DialogueState:
     @property
     def referred_today(self) -> bool:
         return self.triage_level == "urgent_24h"
+
+    @property
+    def asking_safety_question(self) -> bool:
+        return self.awaiting in (Awaiting.SCREENING, Awaiting.SCREENING_WHICH, Awaiting.WITHDRAW_CONFIRM)
 
 
 @dataclass
@@ -105,3 +147,6 @@ class Reply:
 
 def button(title: str, payload: str) -> dict:
     return {"title": title, "payload": payload}
+
+
+YES_NO = [button("Yes", "/affirm"), button("No", "/deny")]

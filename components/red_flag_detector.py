@@ -5,7 +5,8 @@ A red flag of the user's own overrides whatever DIET predicted with the intent
 classifier alone is never trusted for safety. A negated flag with a correction cue
 ("sorry, I meant NO numbness") becomes `correct_red_flag`; a flag the classifier
 guessed but the rules did not confirm becomes `describe_pain`. Findings travel as
-entities (`red_flag`, `red_flag_negated`, `contraindication`) to the action server.
+entities (`red_flag`, `red_flag_negated`, `contraindication`, and `safety_concern` for a
+high-risk area to ask about) to the action server; why each fired is logged at debug level.
 """
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ def shared_detector() -> SymptomDetector:
     return _DETECTOR
 
 
+def _explain_without_text(detection: Detection) -> str:
+    return "; ".join(f"{e.flag} by {e.source}" + (f" ({e.detail.split(', nearest')[0]})" if e.detail else "")
+                     for e in detection.evidence) or "a high-risk mention"
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class RedFlagDetector(GraphComponent):
     """Rule layer for safety; see the module docstring."""
@@ -59,20 +65,30 @@ class RedFlagDetector(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             detection = self.detector.detect(message.get(TEXT))
+            if detection.flags or detection.concerns:
+                # What fired and why, never the message itself (health data stays out of logs).
+                logger.debug("safety decision: flags=%s concerns=%s because %s",
+                             list(detection.flags), list(detection.concerns), _explain_without_text(detection))
             self.annotate(message, detection)
         return messages
 
     def annotate(self, message: Message, detection: Detection) -> None:
         entities = list(message.get(ENTITIES) or [])
+        seen = set()
         for finding in detection.findings:
-            if finding.kind == "flag" and finding.id in detection.flags and finding.applies:
+            if finding.is_flag and finding.id in detection.flags and finding.applies:
                 name = "red_flag"
-            elif finding.kind == "flag" and finding.id in detection.negated_flags and finding.negated:
+            elif finding.is_flag and finding.id in detection.negated_flags and finding.negated:
                 name = "red_flag_negated"
             elif finding.kind == "contraindication" and finding.applies:
                 name = "contraindication"
+            elif finding.kind == "concern" and finding.id in detection.concerns:
+                name = "safety_concern"
             else:
                 continue
+            if (name, finding.id) in seen:
+                continue  # one entity per flag or area: the first place it was found
+            seen.add((name, finding.id))
             entities.append({"entity": name, "value": finding.id, "start": finding.start,
                              "end": finding.end, "confidence_entity": 1.0,
                              "extractor": self.__class__.__name__})

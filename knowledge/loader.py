@@ -9,7 +9,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, inspect, select
 from sqlalchemy.orm import Session
 
 from . import models as m
@@ -32,10 +32,26 @@ def load_into_database(engine: Engine, directory: Path | str | None = None, *, f
     content = load_content(directory)  # raises ContentError before any write
     m.Base.metadata.create_all(engine)
     with Session(engine) as session, session.begin():
+        if _content_columns_changed(session):
+            # Content is derived from the YAML, so an older layout of its tables is simply
+            # rebuilt (in the same transaction); user tables are never touched.
+            tables = [t.__table__ if hasattr(t, "__table__") else t for t in m.CONTENT_TABLES]
+            m.Base.metadata.drop_all(session.connection(), tables=tables)
+            m.Base.metadata.create_all(session.connection(), tables=tables)
         for table in m.CONTENT_TABLES:
             session.execute(delete(table.__table__ if hasattr(table, "__table__") else table))
         _write(session, content)
     return True, content
+
+
+def _content_columns_changed(session: Session) -> bool:
+    inspector = inspect(session.connection())
+    for table in m.CONTENT_TABLES:
+        table = table.__table__ if hasattr(table, "__table__") else table
+        existing = {c["name"] for c in inspector.get_columns(table.name)}
+        if existing != {c.name for c in table.columns}:
+            return True
+    return False
 
 
 def _write(session: Session, content: Content) -> None:
@@ -77,7 +93,8 @@ def _write(session: Session, content: Content) -> None:
     session.flush()
     for s in content.screenings:
         session.add(m.Screening(
-            id=s.id, regions=",".join(s.regions), question=s.question,
+            id=s.id, regions=",".join(s.regions), areas=",".join(s.areas), yes_flags=",".join(s.yes_flags),
+            question=s.question,
             items=[m.ScreeningItem(index=i, flag_id=item.flag, label=item.label)
                    for i, item in enumerate(s.items, start=1)],
         ))

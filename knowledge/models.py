@@ -128,6 +128,8 @@ class Screening(Base):
     __tablename__ = "kb_screening"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     regions: Mapped[str] = mapped_column(Text)  # comma separated region ids
+    areas: Mapped[str] = mapped_column(Text, default="")  # comma separated risk areas
+    yes_flags: Mapped[str] = mapped_column(Text, default="")  # comma separated flag ids
     question: Mapped[str] = mapped_column(Text)
     items: Mapped[list[ScreeningItem]] = relationship(
         order_by="ScreeningItem.index", cascade="all, delete-orphan"
@@ -179,6 +181,22 @@ class RoutineCompletion(Base):
     completed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=lambda: datetime.now(timezone.utc)
     )
+
+
+class SafetyHold(Base):
+    """An emergency warning given to a user, in force until it expires or the user confirms
+    it was typed by mistake (which is recorded, not deleted)."""
+
+    __tablename__ = "user_safety_hold"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_key: Mapped[str] = mapped_column(String(255), index=True)
+    level: Mapped[str] = mapped_column(String(20))
+    flags: Mapped[str] = mapped_column(Text)
+    advice: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    withdrawn_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+    withdraw_note: Mapped[Optional[str]] = mapped_column(String(255), nullable=True)
 
 
 CONTENT_TABLES = [

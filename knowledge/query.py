@@ -9,6 +9,7 @@ import json
 import random
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Iterable, Optional
 
@@ -20,6 +21,9 @@ from safety.levels import LEVEL_ORDER, most_urgent
 
 from .db import make_engine
 
+
+# How long an emergency warning stays in force for a user across new conversations.
+EMERGENCY_HOLD_HOURS = 6
 
 EQUIPMENT_NAMES = {
     "massage_ball": "massage ball", "foam_roller": "foam roller",
@@ -113,10 +117,28 @@ class ScreeningView:
     id: str
     question: str
     items: tuple[tuple[str, str], ...]  # (flag id, label)
+    areas: tuple[str, ...] = ()
+    yes_flags: tuple[str, ...] = ()
 
     @property
     def flag_ids(self) -> tuple[str, ...]:
-        return tuple(flag for flag, _ in self.items)
+        return tuple(dict.fromkeys(flag for flag, _ in self.items))
+
+    @property
+    def flags_for_yes(self) -> tuple[str, ...]:
+        """What a plain "yes" reports: the screening's own choice, else every item's flag."""
+        return self.yes_flags or self.flag_ids
+
+
+@dataclass(frozen=True)
+class HoldView:
+    flags: tuple[str, ...]
+    advice: str
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -207,16 +229,21 @@ class KnowledgeBase:
         exclude_equipment: Iterable[str] = (),
         exclude_ids: Iterable[str] = (),
         any_equipment: bool = False,
+        exclude_contraindicated: Iterable[str] = (),
     ) -> RoutineSearch:
         """Routines for a region, best first, each with why it matched.
 
-        With no routine for the requested equipment, the matches fall back to other
-        equipment for the same region (hands first, as everybody has them).
+        `exclude_contraindicated`: the user's conditions; a routine that lists one of them
+        among its own contraindications is left out. With no routine for the requested
+        equipment, the matches fall back to other equipment for the same region (hands
+        first, as everybody has them).
         """
         excluded_kit = set(exclude_equipment)
         excluded_ids = set(exclude_ids)
+        conditions = set(exclude_contraindicated)
         candidates = [r for r in _routines_for_region(self.engine, region)
-                      if r.equipment not in excluded_kit and r.id not in excluded_ids]
+                      if r.equipment not in excluded_kit and r.id not in excluded_ids
+                      and not conditions & set(r.contraindications)]
         if not candidates:
             return RoutineSearch(matches=(), fallback=None,
                                  note=f"I have no other routine for the {REGION_NAMES.get(region, region)}.")
@@ -274,20 +301,15 @@ class KnowledgeBase:
                               titles=tuple(flags[f].title for f in shown), crisis=crisis)
 
     def screening_for(self, region: str) -> Optional[ScreeningView]:
-        with Session(self.engine) as session:
-            for row in session.scalars(select(m.Screening).options(selectinload(m.Screening.items))):
-                if region in row.regions.split(","):
-                    return ScreeningView(id=row.id, question=row.question,
-                                         items=tuple((i.flag_id, i.label) for i in row.items))
-        return None
+        """The safety question for a body region, if it has one."""
+        return next((v for v in _screenings(self.engine) if region in v.regions), None)
+
+    def screening_for_area(self, area: str) -> Optional[ScreeningView]:
+        """The safety question for a high-risk area (chest or heart, breathing, head...)."""
+        return next((v for v in _screenings(self.engine) if area in v.areas), None)
 
     def screening(self, screening_id: str) -> Optional[ScreeningView]:
-        with Session(self.engine) as session:
-            row = session.get(m.Screening, screening_id, options=[selectinload(m.Screening.items)])
-            if row is None:
-                return None
-            return ScreeningView(id=row.id, question=row.question,
-                                 items=tuple((i.flag_id, i.label) for i in row.items))
+        return next((v for v in _screenings(self.engine) if v.id == screening_id), None)
 
     def contraindications(self, ids: Iterable[str]) -> list[ContraindicationView]:
         ids = list(dict.fromkeys(ids))
@@ -312,6 +334,43 @@ class KnowledgeBase:
         if not texts:
             raise KeyError(f"no message '{message_id}' in the knowledge base")
         return (rng or random).choice(texts)
+
+    # ------------------------------------------------------------------ emergency hold
+    def record_emergency(self, user_key: str, flags: list[str], advice: str) -> None:
+        """An emergency warning given to this user: in force for EMERGENCY_HOLD_HOURS."""
+        now = datetime.now(timezone.utc)
+        with Session(self.engine) as session, session.begin():
+            session.add(m.SafetyHold(user_key=user_key[:255], level="emergency_now", flags=",".join(flags),
+                                     advice=advice, created_at=now,
+                                     expires_at=now + timedelta(hours=EMERGENCY_HOLD_HOURS)))
+
+    def _holds(self, session: Session, user_key: str):
+        return select(m.SafetyHold).where(m.SafetyHold.user_key == user_key[:255],
+                                          m.SafetyHold.withdrawn_at.is_(None))
+
+    def active_emergency(self, user_key: str) -> Optional["HoldView"]:
+        """The user's emergency warning still in force, if any."""
+        now = datetime.now(timezone.utc)
+        with Session(self.engine) as session:
+            row = session.scalars(self._holds(session, user_key).where(m.SafetyHold.expires_at > now)
+                                  .order_by(m.SafetyHold.created_at.desc())).first()
+            return HoldView(tuple(f for f in row.flags.split(",") if f), row.advice) if row else None
+
+    def emergency_expired(self, user_key: str) -> bool:
+        """True when the user's emergency warnings have all run out (none withdrawn or active)."""
+        now = datetime.now(timezone.utc)
+        with Session(self.engine) as session:
+            rows = session.scalars(self._holds(session, user_key)).all()
+            return bool(rows) and all(_aware(r.expires_at) <= now for r in rows)
+
+    def withdraw_emergency(self, user_key: str, note: str) -> int:
+        """Records that the user confirmed the emergency was typed by mistake."""
+        now = datetime.now(timezone.utc)
+        with Session(self.engine) as session, session.begin():
+            rows = session.scalars(self._holds(session, user_key).where(m.SafetyHold.expires_at > now)).all()
+            for row in rows:
+                row.withdrawn_at, row.withdraw_note = now, note[:255]
+            return len(rows)
 
     # ------------------------------------------------------------------ progress
     def record_completion(self, sender_id: str, routine_id: str) -> None:
@@ -348,6 +407,22 @@ def _cached_routine(engine: Engine, routine_id: str) -> Optional[RoutineView]:
         return _routine_view(row) if row else None
 
 
+@dataclass(frozen=True)
+class _ScreeningRow(ScreeningView):
+    regions: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=8)
+def _screenings(engine: Engine) -> tuple[_ScreeningRow, ...]:
+    with Session(engine) as session:
+        rows = session.scalars(select(m.Screening).options(selectinload(m.Screening.items)).order_by(m.Screening.id))
+        return tuple(_ScreeningRow(
+            id=row.id, question=row.question, items=tuple((i.flag_id, i.label) for i in row.items),
+            areas=tuple(a for a in (row.areas or "").split(",") if a),
+            yes_flags=tuple(f for f in (row.yes_flags or "").split(",") if f),
+            regions=tuple(r for r in (row.regions or "").split(",") if r)) for row in rows)
+
+
 @lru_cache(maxsize=128)
 def _cached_message(engine: Engine, message_id: str) -> tuple[str, ...]:
     with Session(engine) as session:
@@ -358,5 +433,6 @@ def _cached_message(engine: Engine, message_id: str) -> tuple[str, ...]:
 def clear_caches() -> None:
     """After loading new content into a running process."""
     _cached_message.cache_clear()
+    _screenings.cache_clear()
     _routines_for_region.cache_clear()
     _cached_routine.cache_clear()

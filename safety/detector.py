@@ -1,12 +1,28 @@
-"""Finds the user's own red-flag symptoms and contraindications in one message.
+"""Finds the user's own red-flag symptoms, contraindications and high-risk mentions in one
+message, and says why.
 
-Pipeline: spaCy blank English + sentencizer, the `unknot_symptom_spans` component
-(regular expressions from the reviewed content turned into spans), then medspaCy
-ConText, which marks spans that are negated, hypothetical, about someone else or in
-the resolved past. A finding counts only when none of those applies.
+Pipeline (spaCy blank English):
+  1. the text is normalised (case, quotes, spaces) and misspelt symptom words are read as the
+     word meant (`safety.lexicon`: "chesst" -> "chest"; common words are never changed);
+  2. sentencizer;
+  3. `unknot_symptom_spans`: the reviewed patterns and word families of the content become
+     spans: `flag:<id>`, `contraindication:<id>`, and `concern:<area>` for a mention of a
+     high-risk area (chest or heart, breathing, head, face/vision/speech, walking, a fall, a
+     break). Families match regular expressions and lemmas ("breathing" -> "breathe");
+  4. `unknot_semantic_flags` (optional): each sentence is embedded once (all-MiniLM-L6-v2);
+     a classifier trained on the case files says how likely it describes a red flag and the
+     nearest examples say which. A confident score adds `semantic:<flag>` spans on the
+     sentence's symptom words, a middling one a `concern:<area>` span (ask, don't guess);
+  5. medspaCy ConText marks every span that is negated, hypothetical, about someone else or
+     in the resolved past. A finding counts only when none of those applies.
+
+`Detection.evidence` says for each flag what fired it (a pattern, a pair of families, or
+the semantic score with its nearest example); the Rasa component logs it at debug level.
 """
 
+import itertools
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +41,30 @@ SPAN_GROUP = "unknot_findings"
 # first part is read, which keeps the time per message bounded. Nobody types more.
 MAX_CHARS = 20_000
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u201c": '"', "\u201d": '"'})
-_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+if not Doc.has_extension("unknot_concepts"):
+    Doc.set_extension("unknot_concepts", default=None)
+# Why each span was made, by (label, start token, end token): span extensions in spaCy are
+# stored by character offsets only, so two labels on the same words would share them.
+if not Doc.has_extension("unknot_details"):
+    Doc.set_extension("unknot_details", default=None)
+
+
+def _note(doc: Doc, span: Span, detail: str, group: int = -1) -> None:
+    if doc._.unknot_details is None:
+        doc._.unknot_details = {}
+    doc._.unknot_details.setdefault((span.label_, span.start, span.end), (detail, group))
+
+
+def _detail(span: Span) -> tuple[str, int]:
+    return (span.doc._.unknot_details or {}).get((span.label_, span.start, span.end), ("", -1))
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # "flag" | "contraindication"
-    id: str
+    kind: str  # "flag" | "semantic" | "contraindication" | "concern"
+    id: str  # flag, contraindication or risk-area id
     start: int  # offsets in the original text
     end: int
     negated: bool = False
@@ -39,6 +72,8 @@ class Finding:
     family: bool = False
     historical: bool = False
     historical_ok: bool = False
+    detail: str = ""
+    group: int = -1  # semantic findings of one sentence share a group (its first token)
 
     @property
     def applies(self) -> bool:
@@ -47,19 +82,42 @@ class Finding:
             return False
         return self.historical_ok or not self.historical
 
+    @property
+    def is_flag(self) -> bool:
+        return self.kind in ("flag", "semantic")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a flag fired: `source` is "pattern", "families" or "semantic"."""
+
+    flag: str
+    source: str
+    text: str
+    detail: str = ""
+
 
 @dataclass(frozen=True)
 class Detection:
     flags: tuple[str, ...] = ()
     negated_flags: tuple[str, ...] = ()
     contraindications: tuple[str, ...] = ()
+    concerns: tuple[str, ...] = ()  # high-risk areas mentioned with no flag: ask about them
     correction: bool = False
     findings: tuple[Finding, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    corrected_text: str = ""  # the text as read after spelling tolerance (for the debug log)
     degraded: bool = False  # True when context analysis failed and raw matches were used
 
     @property
     def flagged(self) -> bool:
         return bool(self.flags)
+
+    def explain(self) -> str:
+        """One line per flag and concern: what fired and why."""
+        lines = [f"{e.flag} <- {e.source} '{e.text}'" + (f" ({e.detail})" if e.detail else "") for e in self.evidence]
+        lines += [f"ask about {area}" for area in self.concerns]
+        return "; ".join(lines) or "nothing"
 
 
 def normalise(text: str) -> tuple[str, list[int]]:
@@ -85,6 +143,30 @@ def normalise(text: str) -> tuple[str, list[int]]:
     return "".join(out_chars), index_map
 
 
+def correct_spelling(text: str, index_map: list[int], corrector) -> tuple[str, list[int]]:
+    """Replaces misspelt symptom words by the word meant, keeping the offset map."""
+    if corrector is None:
+        return text, index_map
+    out: list[str] = []
+    new_map: list[int] = []
+    last = 0
+    for match in _WORD.finditer(text):
+        meant = corrector.correct(match.group())
+        if not meant:
+            continue
+        out.append(text[last:match.start()])
+        new_map.extend(index_map[last:match.start()])
+        out.append(meant)
+        origin = index_map[match.start():match.end()]
+        new_map.extend(origin[min(i, len(origin) - 1)] for i in range(len(meant)))
+        last = match.end()
+    if not out:
+        return text, index_map
+    out.append(text[last:])
+    new_map.extend(index_map[last:])
+    return "".join(out), new_map
+
+
 @Language.factory(
     "unknot_symptom_spans",
     default_config={"flags_file": None, "contraindications_file": None, "concept_window": 8},
@@ -92,10 +174,11 @@ def normalise(text: str) -> tuple[str, list[int]]:
 def make_symptom_spans(nlp: Language, name: str, flags_file: Optional[str], contraindications_file: Optional[str],
                        concept_window: int):
     flags_path = Path(flags_file) if flags_file else terms.RED_FLAGS_FILE
+    from .lexicon import Lemmas
     return SymptomSpans(
         terms.load_pattern_sets(flags_path,
                                 Path(contraindications_file) if contraindications_file else terms.CONTRAINDICATIONS_FILE),
-        terms.load_concepts(flags_path), concept_window,
+        terms.load_concepts(flags_path), concept_window, terms.load_risk_areas(flags_path), Lemmas(),
     )
 
 
@@ -106,43 +189,69 @@ CLAUSE_BREAKS = {"but", "however", "though", "although", "except", ";", "whereas
 class SymptomSpans:
     """spaCy component: every pattern match becomes a span in doc.spans[SPAN_GROUP],
     labelled 'flag:<id>' or 'contraindication:<id>'; so does every close pair of concept
-    words that a flag lists in `concept_pairs`. Overlaps are kept."""
+    words that a flag lists in `concept_pairs`; every concept word of a risk area becomes a
+    'concern:<area>' span. Overlaps are kept. The concept words found are left on the doc
+    (`doc._.unknot_concepts`) for the semantic component."""
 
-    def __init__(self, pattern_sets: list[terms.PatternSet], concepts: Optional[dict] = None, window: int = 8):
+    def __init__(self, pattern_sets: list[terms.PatternSet], concepts: Optional[dict] = None, window: int = 8,
+                 risk_areas: Optional[dict] = None, lemmas=None):
         self.pattern_sets = pattern_sets
-        self.concepts = concepts or {}
+        self.concepts: dict[str, terms.Concept] = {
+            name: c if isinstance(c, terms.Concept) else terms.Concept(name, tuple(c))
+            for name, c in (concepts or {}).items()}
         self.window = window
+        self.risk_areas = risk_areas or {}
+        self.lemmas = lemmas
+        self._lemma_index: dict[str, list[str]] = {}
+        for name, concept in self.concepts.items():
+            for lemma in concept.lemmas:
+                self._lemma_index.setdefault(lemma, []).append(name)
+
+    def relevant_concepts(self) -> dict[str, frozenset[str]]:
+        """For each flag, the concept families that speak of it: those of its own groups and
+        of its risk area. The semantic layer anchors a flag on these words only."""
+        out = {}
+        for pset in self.pattern_sets:
+            if pset.kind != "flag":
+                continue
+            names = {n for group in pset.concept_pairs for n in group.names}
+            names |= set(self.risk_areas.get(pset.area or "", ()))
+            out[pset.id] = frozenset(names)
+        return out
 
     def __call__(self, doc: Doc) -> Doc:
         spans: dict[tuple[str, int, int], Span] = {}
         text = doc.text
         for pset in self.pattern_sets:
             label = f"{pset.kind}:{pset.id}"
-            for pattern in pset.patterns:
+            for number, pattern in enumerate(pset.patterns, start=1):
                 for match in pattern.finditer(text):
-                    self._add(spans, doc, match.start(), match.end(), label)
-        if any(p.concept_pairs for p in self.pattern_sets):
-            found = self._concept_spans(doc)
-            breaks = [i for i, t in enumerate(doc) if t.lower_ in CLAUSE_BREAKS]
-            for pset in self.pattern_sets:
-                label = f"{pset.kind}:{pset.id}"
-                for first, second in pset.concept_pairs:
-                    for sentence, firsts in found.get(first, {}).items():
-                        for a in firsts:
-                            for b in found.get(second, {}).get(sentence, ()):
-                                if self._close(a, b, breaks):
-                                    span = doc[min(a[0], b[0]):max(a[1], b[1])]
-                                    self._add(spans, doc, span.start_char, span.end_char, label)
+                    self._add(spans, doc, match.start(), match.end(), label, f"pattern {number}")
+        found = self._concept_spans(doc)
+        doc._.unknot_concepts = found
+        breaks = [i for i, t in enumerate(doc) if t.lower_ in CLAUSE_BREAKS]
+        for pset in self.pattern_sets:
+            label = f"{pset.kind}:{pset.id}"
+            for group in pset.concept_pairs:
+                for start, end in self._group_matches(group, found, breaks, doc):
+                    self._add(spans, doc, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), label,
+                              "families " + "+".join(group.names))
+        for area, names in self.risk_areas.items():
+            for name in names:
+                for ranges in found.get(name, {}).values():
+                    for start, end in ranges:
+                        self._add(spans, doc, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), f"concern:{area}", name)
         doc.spans[SPAN_GROUP] = list(spans.values())
         return doc
 
     @staticmethod
-    def _add(spans: dict, doc: Doc, start: int, end: int, label: str) -> None:
+    def _add(spans: dict, doc: Doc, start: int, end: int, label: str, detail: str = "") -> None:
         if end <= start:
             return
         span = doc.char_span(start, end, label=label, alignment_mode="expand")
-        if span is not None and len(span):
-            spans.setdefault((label, span.start, span.end), span)
+        if span is not None and len(span) and (label, span.start, span.end) not in spans:
+            _note(doc, span, detail)
+            spans[(label, span.start, span.end)] = span
 
     # At most this many matches of one concept per sentence are paired: enough for any
     # real message, and it keeps the pairing bounded on pathological input.
@@ -155,43 +264,146 @@ class SymptomSpans:
             for i in range(sent.start, sent.end):
                 sentence_of[i] = number
         found: dict[str, dict[int, list[tuple[int, int]]]] = {}
-        for name, patterns in self.concepts.items():
-            for pattern in patterns:
+
+        def note(name: str, start: int, end: int) -> None:
+            bucket = found.setdefault(name, {}).setdefault(sentence_of[start], [])
+            if len(bucket) < self.MAX_PER_SENTENCE and (start, end) not in bucket:
+                bucket.append((start, end))
+
+        for name, concept in self.concepts.items():
+            for pattern in concept.patterns:
                 for match in pattern.finditer(doc.text):
                     if match.end() <= match.start():
                         continue
                     span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
-                    if span is None or not len(span):
-                        continue
-                    bucket = found.setdefault(name, {}).setdefault(sentence_of[span.start], [])
-                    if len(bucket) < self.MAX_PER_SENTENCE:
-                        bucket.append((span.start, span.end))
+                    if span is not None and len(span):
+                        note(name, span.start, span.end)
+        if self._lemma_index:
+            for token in doc:
+                if not token.is_alpha:
+                    continue
+                word = token.lower_
+                names = self._lemma_index.get(word) or (
+                    self._lemma_index.get(self.lemmas(word)) if self.lemmas is not None else None)
+                for name in names or ():
+                    note(name, token.i, token.i + 1)
         return found
 
-    def _close(self, a: tuple[int, int], b: tuple[int, int], breaks: list[int]) -> bool:
-        """At most `window` tokens apart, no clause break between (same sentence is given)."""
-        if a[0] < b[1] and b[0] < a[1]:
-            return False  # the same words cannot be both concepts
-        left, right = (a, b) if a[0] < b[0] else (b, a)
-        if right[0] - left[1] > self.window:
-            return False
-        return not any(left[1] <= i < right[0] for i in breaks)
+    def _group_matches(self, group: terms.ConceptGroup, found: dict, breaks: list, doc: Doc):
+        """Token ranges where every concept of the group is present, close together."""
+        names = group.names
+        if any(name not in found for name in names + group.also):
+            return
+
+        def harmless(sentence: int) -> bool:
+            return any(found.get(name, {}).get(sentence) for name in group.unless)
+
+        if group.anywhere or len(names) == 1:
+            for sentence, ranges in found[names[0]].items():
+                if not harmless(sentence):
+                    yield from ranges
+            return
+        window = group.window or self.window
+        first, rest = names[0], names[1:]
+        for sentence, firsts in found[first].items():
+            others = [found[name].get(sentence) for name in rest]
+            if not all(others) or harmless(sentence):
+                continue
+            for a in firsts:
+                for combo in itertools.product(*others):
+                    ranges = (a, *combo)
+                    if self._close_all(ranges, breaks, window):
+                        yield min(r[0] for r in ranges), max(r[1] for r in ranges)
+
+    @staticmethod
+    def _close_all(ranges: tuple[tuple[int, int], ...], breaks: list[int], window: int) -> bool:
+        """Distinct words, each at most `window` tokens from the next, no clause break between."""
+        ordered = sorted(ranges)
+        for left, right in zip(ordered, ordered[1:]):
+            if right[0] < left[1]:
+                return False  # the same words cannot be two concepts
+            if right[0] - left[1] > window:
+                return False
+        lo, hi = ordered[0][1], ordered[-1][0]
+        return not any(lo <= i < hi for i in breaks)
+
+
+@Language.factory("unknot_semantic_flags", default_config={"fire": 0.85, "ask": 0.5})
+def make_semantic_flags(nlp: Language, name: str, fire: float, ask: float):
+    from .semantic import shared_scorer
+    return SemanticFlags(shared_scorer(), fire, ask)
+
+
+class SemanticFlags:
+    """spaCy component after `unknot_symptom_spans`: one embedding per sentence.
+
+    A sentence that the classifier scores at least `fire`, whose nearest labelled examples
+    agree (the nearest flagged example is at least as close as the nearest harmless one),
+    adds a `semantic:<flag>` span on each of its words that belong to that flag's own
+    families, so that ConText can still negate it ("no chest pain" is never a flag). A
+    sentence scored at least `ask`, or a confident one without such words, adds a
+    `concern:<area>` span on its symptom words instead, so the assistant asks the flag's
+    safety question. Sentences without any symptom word add nothing."""
+
+    MIN_WORDS = 2
+
+    def __init__(self, scorer, fire: float = 0.85, ask: float = 0.5):
+        self.scorer = scorer
+        self.fire, self.ask = fire, ask
+        self.relevant: dict[str, frozenset[str]] = {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = doc._.unknot_concepts or {}
+        sentences = []
+        for number, sent in enumerate(doc.sents):
+            words = {name: per_sentence[number] for name, per_sentence in found.items() if per_sentence.get(number)}
+            if words and sum(t.is_alpha for t in sent) >= self.MIN_WORDS:
+                sentences.append((sent, words))
+        if not sentences:
+            return doc
+        scores = self.scorer.score([sent.text for sent, _ in sentences])
+        group = list(doc.spans[SPAN_GROUP])
+        for (sent, words), score in zip(sentences, scores):
+            anchors = sorted({r for name, ranges in words.items()
+                              if name in self.relevant.get(score.flag or "", ()) for r in ranges})
+            if score.probability >= self.fire and score.agrees and anchors:
+                label = f"semantic:{score.flag}"
+            elif score.probability >= self.ask and score.area:
+                label = f"concern:{score.area}"
+                anchors = anchors or sorted({r for ranges in words.values() for r in ranges})
+            else:
+                continue
+            for start, end in anchors:
+                span = Span(doc, start, end, label=label)
+                _note(doc, span, score.explain(), sent.start)
+                group.append(span)
+        doc.spans[SPAN_GROUP] = group
+        return doc
 
 
 class SymptomDetector:
-    """Builds the pipeline once; `detect` is then safe to call on any text."""
+    """Builds the pipeline once; `detect` is then safe to call on any text.
+
+    `semantic`: None reads UNKNOT_SEMANTIC (on unless "0"); False leaves the semantic layer
+    out (rules only, e.g. to measure what it adds)."""
 
     def __init__(self, context_rules: Optional[list[terms.ContextRuleSpec]] = None,
                  correction_cues: Optional[tuple[str, ...]] = None,
-                 flags_file: Optional[Path] = None, contraindications_file: Optional[Path] = None):
+                 flags_file: Optional[Path] = None, contraindications_file: Optional[Path] = None,
+                 semantic: Optional[bool] = None, spelling: bool = True):
         from medspacy.context import ConTextRule  # imported here: medspaCy is slow to import
 
+        if semantic is None:
+            semantic = os.environ.get("UNKNOT_SEMANTIC", "1") != "0"
         self.nlp = spacy.blank("en")
         self.nlp.add_pipe("sentencizer")
         self.spans = self.nlp.add_pipe("unknot_symptom_spans", config={
             "flags_file": str(flags_file) if flags_file else None,
             "contraindications_file": str(contraindications_file) if contraindications_file else None,
         })
+        self.semantic = self.nlp.add_pipe("unknot_semantic_flags") if semantic else None
+        if self.semantic is not None:
+            self.semantic.relevant = self.spans.relevant_concepts()
         self.context = self.nlp.add_pipe("medspacy_context", config={
             "rules": "default", "input_span_type": "group", "span_group_name": SPAN_GROUP,
         })
@@ -203,6 +415,11 @@ class SymptomDetector:
         cues = correction_cues if correction_cues is not None else terms.load_correction_cues()
         self._correction = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in cues) + r")\b") if cues else None
         self._historical_ok = {(p.kind, p.id): p.historical_ok for p in self.spans.pattern_sets}
+        self._historical_ok.update({("semantic", p.id): p.historical_ok for p in self.spans.pattern_sets})
+        self.corrector = None
+        if spelling:
+            from .lexicon import SpellingCorrector
+            self.corrector = SpellingCorrector(terms.load_vocabulary(Path(flags_file) if flags_file else terms.RED_FLAGS_FILE))
 
     def detect(self, text: Optional[str]) -> Detection:
         if not text or not isinstance(text, str):
@@ -211,55 +428,80 @@ class SymptomDetector:
         if not norm:
             return Detection()
         correction = bool(self._correction and self._correction.search(norm))
+        read, index_map = correct_spelling(norm, index_map, self.corrector)
         try:
-            doc = self.nlp(norm)
+            doc = self.nlp(read)
             findings = [self._finding(span, index_map) for span in doc.spans[SPAN_GROUP]]
             degraded = False
         except Exception:  # noqa: BLE001 - never lose a flag to a bug: fall back to raw matches
             logger.exception("context analysis failed; using raw pattern matches")
-            findings = self._raw_findings(norm, index_map)
+            findings = self._raw_findings(read, index_map)
             degraded = True
-        return self._summarise(findings, correction, degraded)
+        detection = self._summarise(findings, correction, degraded, text, read if read != norm else "")
+        if detection.flags or detection.concerns:
+            logger.debug("safety: %s", detection.explain())
+        return detection
 
     def _finding(self, span: Span, index_map: list[int]) -> Finding:
         kind, _, item = span.label_.partition(":")
+        detail, group = _detail(span)
         start = index_map[span.start_char] if span.start_char < len(index_map) else 0
         end = index_map[span.end_char - 1] + 1 if span.end_char - 1 < len(index_map) else start
         return Finding(
             kind=kind, id=item, start=start, end=end,
             negated=bool(span._.is_negated), hypothetical=bool(span._.is_hypothetical),
             family=bool(span._.is_family), historical=bool(span._.is_historical),
-            historical_ok=self._historical_ok.get((kind, item), False),
+            historical_ok=self._historical_ok.get((kind, item), kind == "contraindication"),
+            detail=detail, group=group,
         )
 
-    def _raw_findings(self, norm: str, index_map: list[int]) -> list[Finding]:
+    def _raw_findings(self, text: str, index_map: list[int]) -> list[Finding]:
         """Pattern and concept matches without ConText: over-warn rather than miss."""
         try:
             with self.nlp.select_pipes(disable=["medspacy_context"]):
-                doc = self.nlp(norm)
+                doc = self.nlp(text)
             spans = doc.spans[SPAN_GROUP]
         except Exception:  # noqa: BLE001
             logger.exception("symptom spans failed too; using plain pattern search")
             return [Finding(p.kind, p.id, 0, 0, historical_ok=p.historical_ok)
-                    for p in self.spans.pattern_sets if any(pattern.search(norm) for pattern in p.patterns)]
+                    for p in self.spans.pattern_sets if any(pattern.search(text) for pattern in p.patterns)]
         out = []
         for span in spans:
             kind, _, item = span.label_.partition(":")
+            detail, group = _detail(span)
             out.append(Finding(kind, item, index_map[span.start_char], index_map[span.end_char - 1] + 1,
-                               historical_ok=self._historical_ok.get((kind, item), False)))
+                               historical_ok=self._historical_ok.get((kind, item), False),
+                               detail=detail, group=group))
         return out
 
     @staticmethod
-    def _summarise(findings: list[Finding], correction: bool, degraded: bool) -> Detection:
+    def _summarise(findings: list[Finding], correction: bool, degraded: bool, original: str = "",
+                   read: str = "") -> Detection:
         findings.sort(key=lambda f: (f.start, f.end, f.id))
-        flags = [f.id for f in findings if f.kind == "flag" and f.applies]
+        # A semantic flag stands only if none of its words in that sentence is negated,
+        # hypothetical or someone else's ("my breath is normal, chest doesn't hurt").
+        doubted = {(f.id, f.group) for f in findings if f.kind == "semantic" and not f.applies}
+        findings = [f for f in findings if not (f.kind == "semantic" and (f.id, f.group) in doubted)]
+        flags = [f.id for f in findings if f.is_flag and f.applies]
         contra = [f.id for f in findings if f.kind == "contraindication" and f.applies]
-        negated = [f.id for f in findings if f.kind == "flag" and f.negated and f.id not in flags]
+        negated = [f.id for f in findings if f.is_flag and f.negated and f.id not in flags]
+        # A question about one's own high-risk area still earns the safety question ("is it
+        # broken?"); a negated, someone else's or resolved mention does not.
+        concerns = [f.id for f in findings if f.kind == "concern" and not (f.negated or f.family or f.historical)]
+        evidence = {}
+        for f in findings:
+            if f.is_flag and f.applies:
+                source = "semantic" if f.kind == "semantic" else (
+                    "families" if f.detail.startswith("families") else "pattern")
+                evidence.setdefault((f.id, source), Evidence(f.id, source, original[f.start:f.end], f.detail))
         return Detection(
             flags=tuple(dict.fromkeys(flags)),
             negated_flags=tuple(dict.fromkeys(negated)),
             contraindications=tuple(dict.fromkeys(contra)),
+            concerns=tuple(dict.fromkeys(concerns)),
             correction=correction,
             findings=tuple(findings),
+            evidence=tuple(evidence.values()),
+            corrected_text=read,
             degraded=degraded,
         )

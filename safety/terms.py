@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -13,6 +14,7 @@ RED_FLAGS_FILE = PROJECT_ROOT / "knowledge" / "content" / "red_flags.yml"
 CONTRAINDICATIONS_FILE = PROJECT_ROOT / "knowledge" / "content" / "contraindications.yml"
 CONTEXT_RULES_FILE = Path(__file__).resolve().parent / "terms" / "context_rules.yml"
 CORRECTION_CUES_FILE = Path(__file__).resolve().parent / "terms" / "correction_cues.yml"
+SYMPTOM_WORDS_FILE = Path(__file__).resolve().parent / "terms" / "symptom_words.yml"
 
 CONTEXT_CATEGORIES = {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "FAMILY",
                       "HISTORICAL", "TERMINATE", "PSEUDO"}
@@ -32,9 +34,33 @@ class PatternSet:
     level: str  # triage level for flags, effect for contraindications
     patterns: tuple[re.Pattern, ...]
     historical_ok: bool = False
-    # Pairs of concept names: the flag also fires when one word of each concept stands in
-    # the same clause, close together ("groin" ... "gone numb").
-    concept_pairs: tuple[tuple[str, str], ...] = ()
+    # The safety question (risk area) to ask when the semantic layer suggests this flag
+    # without the rules confirming it.
+    area: str | None = None
+    # Groups of concepts: the flag also fires when one word of each concept stands in the
+    # same clause, close together ("groin" ... "gone numb"), or anywhere in the message.
+    concept_pairs: tuple["ConceptGroup", ...] = ()
+
+
+@dataclass(frozen=True)
+class ConceptGroup:
+    """One to three concept names that fire together.
+
+    `window`: at most this many tokens between neighbouring words, in one clause (None:
+    the component's default). `anywhere`: the first concept's words count when every other
+    concept appears anywhere in the message ("I had a melanoma removed. Now my back hurts").
+    `with`: concepts that must also appear somewhere in the message, not necessarily close
+    ("can't get air in." ... "it's getting worse"). `unless`: concepts that, in the same
+    sentence, show a harmless context instead ("tight chest" next to "bench press")."""
+
+    names: tuple[str, ...]
+    window: int | None = None
+    anywhere: bool = False
+    unless: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()  # `with` in the YAML
+
+    def __iter__(self):  # unpacks like the plain pairs it generalises
+        return iter(self.names)
 
 
 @dataclass(frozen=True)
@@ -46,14 +72,29 @@ class ContextRuleSpec:
 
 
 def _load(path: Path) -> dict:
+    """The parsed file, read once per version of it (the same file is asked for by the
+    detector, the validator and the semantic layer; parsing it is the slow part)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise TermError(f"{path.name}: cannot be read: {exc}") from exc
+    return _parse(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _parse(path_text: str, _mtime: int, _size: int) -> dict:
+    path = Path(path_text)
     try:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yaml.load(fh, Loader=_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise TermError(f"{path.name}: cannot be read: {exc}") from exc
     if not isinstance(data, dict):
         raise TermError(f"{path.name}: must hold a mapping")
     return data
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _compile(path: Path, item: str, patterns, *, allow_empty: bool = False) -> tuple[re.Pattern, ...]:
@@ -70,24 +111,104 @@ def _compile(path: Path, item: str, patterns, *, allow_empty: bool = False) -> t
     return tuple(out)
 
 
-def load_concepts(flags_file: Path = RED_FLAGS_FILE) -> dict[str, tuple[re.Pattern, ...]]:
-    """Word families (NUMB, SADDLE_AREA, ...) that flags combine in `concept_pairs`."""
+@dataclass(frozen=True)
+class Concept:
+    """A word family: regular expressions over the text and/or single-word lemmas.
+
+    Lemmas match any inflection (spaCy's lookup lemmatizer: "breathing" -> "breathe") and,
+    through the spelling corrector, near misspellings of those words."""
+
+    name: str
+    patterns: tuple[re.Pattern, ...] = ()
+    lemmas: frozenset[str] = frozenset()
+
+
+def load_concepts(flags_file: Path = RED_FLAGS_FILE) -> dict[str, Concept]:
+    """Word families (NUMB, SADDLE_AREA, HEART...) that flags combine in `concept_pairs`.
+
+    An entry is either a list of patterns or a mapping with `patterns` and/or `lemmas`."""
     concepts = _load(flags_file).get("concepts") or {}
     if not isinstance(concepts, dict):
         raise TermError(f"{flags_file.name}: concepts: must be a mapping of name to patterns")
-    return {str(name): _compile(flags_file, f"concept {name}", patterns) for name, patterns in concepts.items()}
+    out = {}
+    for name, raw in concepts.items():
+        item = f"concept {name}"
+        if isinstance(raw, dict):
+            unknown = set(raw) - {"patterns", "lemmas"}
+            if unknown:
+                raise TermError(f"{flags_file.name}: {item}: unknown fields {sorted(unknown)}")
+            lemmas = raw.get("lemmas") or []
+            if not isinstance(lemmas, list) or not all(isinstance(w, str) and re.fullmatch(r"[a-z][a-z']*", w) for w in lemmas):
+                raise TermError(f"{flags_file.name}: {item}: lemmas: must be a list of single lowercase words")
+            patterns = _compile(flags_file, item, raw.get("patterns"), allow_empty=bool(lemmas))
+            if not patterns and not lemmas:
+                raise TermError(f"{flags_file.name}: {item}: needs patterns or lemmas")
+            out[str(name)] = Concept(str(name), patterns, frozenset(lemmas))
+        else:
+            out[str(name)] = Concept(str(name), _compile(flags_file, item, raw))
+    return out
 
 
-def _concept_pairs(path: Path, item: str, raw, concepts: dict) -> tuple[tuple[str, str], ...]:
-    pairs = []
-    for pair in raw or []:
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise TermError(f"{path.name}: {item}: concept_pairs: each entry must be [CONCEPT, CONCEPT]")
-        for name in pair:
+def load_risk_areas(flags_file: Path = RED_FLAGS_FILE) -> dict[str, tuple[str, ...]]:
+    """High-risk areas (chest or heart, breathing, head...) and the concepts that mention them.
+
+    A mention that is the user's own and matches no flag earns a safety question."""
+    data = _load(flags_file)
+    concepts = data.get("concepts") or {}
+    areas = data.get("risk_areas") or {}
+    if not isinstance(areas, dict):
+        raise TermError(f"{flags_file.name}: risk_areas: must be a mapping of area id to concept names")
+    out = {}
+    for area, names in areas.items():
+        if not isinstance(names, list):
+            raise TermError(f"{flags_file.name}: risk area {area}: must list concept names (or [] for none)")
+        for name in names:
+            if name not in concepts:
+                raise TermError(f"{flags_file.name}: risk area {area}: unknown concept {name!r}")
+        out[str(area)] = tuple(str(n) for n in names)
+    return out
+
+
+def load_vocabulary(flags_file: Path = RED_FLAGS_FILE, words_file: Path | None = None) -> frozenset[str]:
+    """Symptom words that get spelling tolerance: every lemma of every concept, plus the
+    extra words of safety/terms/symptom_words.yml (words the regular expressions use)."""
+    words = set()
+    for concept in load_concepts(flags_file).values():
+        words |= concept.lemmas
+    extra = _load(words_file or SYMPTOM_WORDS_FILE).get("words") or []
+    words |= {str(w).lower() for w in extra}
+    return frozenset(w for w in words if w.isalpha())
+
+
+def _concept_pairs(path: Path, item: str, raw, concepts: dict) -> tuple[ConceptGroup, ...]:
+    """`concept_pairs` entries: [A, B], [A, B, C], or
+    {all: [A, ...], window: N, anywhere: true, with: [C, ...], unless: [D, ...]}
+    (one to three concepts in `all`)."""
+    groups = []
+    for entry in raw or []:
+        window, anywhere, unless, also = None, False, [], []
+        if isinstance(entry, dict):
+            unknown = set(entry) - {"all", "window", "anywhere", "unless", "with"}
+            if unknown:
+                raise TermError(f"{path.name}: {item}: concept_pairs: unknown fields {sorted(unknown)}")
+            names, window, anywhere = entry.get("all"), entry.get("window"), bool(entry.get("anywhere", False))
+            unless, also = entry.get("unless") or [], entry.get("with") or []
+            if window is not None and (not isinstance(window, int) or not 1 <= window <= 40):
+                raise TermError(f"{path.name}: {item}: concept_pairs: window must be a number of tokens from 1 to 40")
+            if not isinstance(unless, list) or not isinstance(also, list):
+                raise TermError(f"{path.name}: {item}: concept_pairs: with and unless must list concepts")
+        else:
+            names = entry
+            if isinstance(names, list) and len(names) < 2:
+                raise TermError(f"{path.name}: {item}: concept_pairs: a list entry names two or three concepts")
+        if not isinstance(names, list) or not 1 <= len(names) <= 3:
+            raise TermError(f"{path.name}: {item}: concept_pairs: each entry must name one to three concepts")
+        for name in list(names) + list(unless) + list(also):
             if name not in concepts:
                 raise TermError(f"{path.name}: {item}: concept_pairs: unknown concept {name!r}")
-        pairs.append((str(pair[0]), str(pair[1])))
-    return tuple(pairs)
+        groups.append(ConceptGroup(tuple(str(n) for n in names), window, anywhere,
+                                   tuple(str(u) for u in unless), tuple(str(a) for a in also)))
+    return tuple(groups)
 
 
 def load_pattern_sets(flags_file: Path = RED_FLAGS_FILE,
@@ -99,12 +220,16 @@ def load_pattern_sets(flags_file: Path = RED_FLAGS_FILE,
         pairs = _concept_pairs(flags_file, item, entry.get("concept_pairs"), concepts)
         sets.append(PatternSet("flag", item, str(entry.get("level")),
                                _compile(flags_file, item, entry.get("patterns"), allow_empty=bool(pairs)),
-                               bool(entry.get("historical_ok", False)), pairs))
+                               bool(entry.get("historical_ok", False)), entry.get("area"), pairs))
     for entry in _load(contraindications_file).get("contraindications") or []:
         item = str(entry.get("id"))
         sets.append(PatternSet("contraindication", item, str(entry.get("effect")),
                                _compile(contraindications_file, item, entry.get("patterns")),
                                True))
+    areas = load_risk_areas(flags_file)
+    for pset in sets:
+        if pset.area is not None and pset.area not in areas:
+            raise TermError(f"{flags_file.name}: {pset.id}: area: {pset.area!r} is not one of the risk_areas")
     return sets
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 from pathlib import Path
 from typing import Any, Optional
 
@@ -35,11 +37,19 @@ def initial_slots() -> dict[str, Any]:
     return {name: spec.get("initial_value") for name, spec in DOMAIN["slots"].items()}
 
 
+def _test_sender() -> str:
+    """One user per test, so that per-user state (an emergency hold) never leaks between tests."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "tester").split(" ")[0]
+    return "t-" + re.sub(r"[^A-Za-z0-9_-]+", "-", current)[-60:]
+
+
 def make_tracker(slots: Optional[dict] = None, intent: str = "describe_pain", text: str = "",
-                 entities: Optional[list] = None, sender: str = "tester") -> Tracker:
+                 entities: Optional[list] = None, sender: Optional[str] = None,
+                 metadata: Optional[dict] = None) -> Tracker:
     all_slots = {**initial_slots(), **(slots or {})}
-    latest = {"intent": {"name": intent, "confidence": 1.0}, "entities": entities or [], "text": text}
-    return Tracker(sender, all_slots, latest, [], False, None, {}, "action_listen")
+    latest = {"intent": {"name": intent, "confidence": 1.0}, "entities": entities or [], "text": text,
+              "metadata": metadata or {}}
+    return Tracker(sender or _test_sender(), all_slots, latest, [], False, None, {}, "action_listen")
 
 
 def entity(name: str, value: str, role: Optional[str] = None) -> dict:

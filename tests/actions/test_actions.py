@@ -114,16 +114,30 @@ def test_step_controls_move_through_to_the_end(kb):
     assert out.slots["routine_id"] is None and out.slots["step_index"] is None
     assert out.slots["awaiting"] == "another_region"
     assert any("How often" in t for t in out.texts)
-    assert kb.completions("tester") >= 1
+    from .conftest import _test_sender
+    assert kb.completions(_test_sender()) >= 1
 
 
 def test_pause_and_resume(kb):
     out = _start_quads_routine(kb)
+    started = out.slots["routine_id"]
+    out = run_action(ActionStepControl(), make_tracker(out.slots, intent="step_next"))
     out = run_action(ActionStepControl(), make_tracker(out.slots, intent="step_stop"))
-    assert out.slots["awaiting"] == "stopped" and out.slots["routine_id"]
+    # The contract: no routine in progress once stopped; the assistant keeps it to resume.
+    assert out.slots["awaiting"] == "stopped"
+    assert out.slots["routine_id"] is None and out.slots["step_index"] is None
+    assert out.slots["paused_routine"] == started and out.slots["paused_step"] == 2
     assert not out.customs("step")
     out = run_action(ActionAffirm(), make_tracker(out.slots, intent="affirm"))
-    assert out.customs("step")[0]["index"] == 1
+    assert out.customs("step")[0]["index"] == 2 and out.slots["routine_id"] == started
+
+
+def test_ending_a_paused_routine_clears_it(kb):
+    out = _start_quads_routine(kb)
+    out = run_action(ActionStepControl(), make_tracker(out.slots, intent="step_stop"))
+    out = run_action(ActionDeny(), make_tracker(out.slots, intent="deny"))
+    assert out.slots["paused_routine"] is None and out.slots["routine_id"] is None
+    assert out.slots["awaiting"] == "another_region"
 
 
 def test_a_question_mid_routine_is_answered_and_the_same_step_shown(kb):
@@ -163,8 +177,9 @@ def test_alternatives_and_choosing_one(kb):
     choices = [b["payload"] for b in out.buttons]
     assert choices and all(p.startswith("/choose_routine") for p in choices)
     assert first not in "".join(choices)
+    shown = out.slots["offered"][-3:]
     out = run_action(ActionChooseRoutine(), make_tracker(out.slots, intent="choose_routine", text="the second one"))
-    assert out.customs("routine")[0]["id"] == out.slots["offered"][-2] or out.customs("routine")
+    assert out.customs("routine")[0]["id"] == shown[1]
 
 
 def test_choose_routine_by_payload_entity(kb):
@@ -190,8 +205,9 @@ def test_emergency_stops_everything_and_cannot_be_talked_out_of(kb):
         assert not again.customs("routine") and not again.customs("step")
     refused = run_action(ActionCorrectRedFlag(), make_tracker(out.slots, intent="correct_red_flag",
                                                               entities=[entity("red_flag_negated", "cardiac_chest_pain")]))
+    # Never lifted on the spot: the user is asked to confirm it was a mistake.
     assert refused.slots["triage_level"] == "emergency_now"
-    assert refused.customs("triage")
+    assert refused.slots["awaiting"] == "withdraw_confirm" and "999" in refused.texts[-1]
 
 
 def test_crisis_reply_names_crisis_lines(kb):
@@ -240,7 +256,7 @@ def test_blood_thinners_rule_out_the_massage_gun(kb):
 def test_open_wound_avoids_the_area(kb):
     out = run_action(ActionHandlePain(), make_tracker(entities=[
         entity("body_region", "quads"), entity("contraindication", "open_wound")]))
-    assert "quads" in out.slots["avoid_regions"]
+    assert "quads" in out.slots["contra_regions"] and out.slots["avoid_regions"] == []
     assert not out.slots["offered"]
     assert out.slots["awaiting"] == "region"
 

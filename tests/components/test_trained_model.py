@@ -102,7 +102,7 @@ def test_heldout_entities(heldout):
 def test_every_emergency_in_the_safety_suite_routes_to_triage(agent):
     emergencies = []
     for name in ("cases.yml", "holdout_cases.yml", "final_cases.yml"):
-        cases = yaml.safe_load((ROOT / "tests" / "safety" / name).read_text())
+        cases = yaml.safe_load((ROOT / "safety" / "training" / name).read_text())
         emergencies += [c["text"] for c in cases["flagged"] if c["level"] == "emergency_now"]
     parsed = parse_all(agent, emergencies)
     wrong = [(t, p["intent"]["name"]) for t, p in zip(emergencies, parsed) if p["intent"]["name"] != "report_red_flag"]
