@@ -10,9 +10,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from knowledge.facts import emergency_numbers
 from knowledge.query import KnowledgeBase
 
-from . import safety_flow
+from . import flow, safety_flow
 from .state import DialogueState, Reply
 
 logger = logging.getLogger(__name__)
@@ -23,9 +24,10 @@ ANSWERS_ITSELF = {"affirm", "deny", "report_red_flag", "correct_red_flag", "retr
 # Questions and small talk are answered, then the safety question is asked again.
 ANSWERED_THEN_ASKED_AGAIN = {"ask_trigger_point", "ask_pressure", "ask_duration", "ask_safety",
                              "ask_equipment_compare", "ask_help", "greet", "thank", "bot_challenge", "goodbye"}
-# Said when something fails, even the database, so it cannot come from the database.
-INTERNAL_ERROR = ("Sorry, something went wrong on my side. Please try that again, or tell me where "
-                  "you're sore. If you have a worrying symptom, call 999 (UK), 112 (EU) or 911 (US).")
+def internal_error() -> str:
+    """Said when something fails, even the database, so it is read from the content file."""
+    return ("Sorry, something went wrong on my side. Please try that again, or tell me where you're sore. "
+            f"If you have a worrying symptom, call {emergency_numbers()}.")
 _KB: Optional[KnowledgeBase] = None
 
 
@@ -71,6 +73,11 @@ class UnknotAction(Action, metaclass=ABCMeta):
 
     # False for the actions that handle a red flag themselves (triage, corrections).
     safety_first = True
+    # Entity-first: the non-negated region, activity, equipment and conditions of every
+    # message update the conversation, whatever the intent; the intent only picks the act.
+    # False where an answer to a pending question or a step command must not be disturbed,
+    # or where the action applies them itself.
+    takes_user_info = True
 
     @abstractmethod
     def name(self) -> str: ...
@@ -108,6 +115,9 @@ class UnknotAction(Action, metaclass=ABCMeta):
             kb = knowledge_base()
             reply = Reply()
             if not self.safety_first_reply(state, kb, reply, tracker):
+                if self.takes_user_info and not state.emergency:
+                    entities = tracker.latest_message.get("entities", []) or []
+                    state.new_info = flow.apply_user_info(state, entities, kb, reply)
                 self.respond(state, kb, reply, tracker)
                 # Whatever the action said, a pending safety question is never left for later.
                 if self.safety_first and state.pending_concerns:
@@ -117,7 +127,7 @@ class UnknotAction(Action, metaclass=ABCMeta):
             outgoing = [(kb.message(m.message_id) if m.message_id else m.text, m) for m in reply.messages]
         except Exception:  # noqa: BLE001 - the user must always get an answer
             logger.exception("action %s failed", self.name())
-            dispatcher.utter_message(text=INTERNAL_ERROR)
+            dispatcher.utter_message(text=internal_error())
             return []
         for text, message in outgoing:
             if message.custom is not None:

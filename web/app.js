@@ -7,11 +7,15 @@
   "use strict";
 
   var KEY_SESSION = "unknot.session";
+  var KEY_USER = "unknot.user";
   var KEY_HISTORY = "unknot.history";
   var MAX_EVENTS = 400;
   var TYPING_TIMEOUT_MS = 30000;
   var CONFIRM_RETRY_MS = 4000;
+  // The emergency numbers come from the content (/webchat/facts.json, the same text the
+  // replies use); these are only shown if that cannot be fetched.
   var NUMBERS = ["999", "112", "911"];
+  var NUMBERS_TEXT = "999 in the UK, 112 in the EU, 911 in the US, or your local emergency number";
 
   var REGIONS = {
     neck: "Neck", upper_back: "Upper back", lower_back: "Lower back", shoulders: "Shoulders",
@@ -73,6 +77,18 @@
     var bytes = new Uint8Array(16);
     window.crypto.getRandomValues(bytes);
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // A stable id of this browser's user, apart from the conversation id: the assistant keeps
+  // an emergency warning in force for the same user across new conversations (and, later,
+  // progress over weeks). "New conversation" keeps it; erasing one's data replaces it.
+  function loadUserId() {
+    var id = storageGet(KEY_USER);
+    if (!id || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) {
+      id = "u_" + newSessionId();
+      storageSet(KEY_USER, id);
+    }
+    return id;
   }
 
   function loadSession() {
@@ -536,7 +552,7 @@
     banner.appendChild(title);
     if (data.advice) banner.appendChild(richText(el("p", "triage-advice"), data.advice));
     if (level === "emergency_now") {
-      banner.appendChild(el("p", "triage-note", "999 in the UK, 112 in the EU, 911 in the US, or your local emergency number."));
+      banner.appendChild(el("p", "triage-note", NUMBERS_TEXT + "."));
     } else {
       var note = el("p", "triage-note");
       note.appendChild(document.createTextNode("If it suddenly gets worse, call "));
@@ -621,7 +637,8 @@
     if (title) event.payload = text;
     record(event);
     renderUser(event);
-    socket.emit("user_uttered", { message: text, session_id: state.sessionId });
+    socket.emit("user_uttered", { message: text, session_id: state.sessionId,
+                                  metadata: { user_id: loadUserId() } });
     showTyping();
     return true;
   }
@@ -657,6 +674,18 @@
   });
 
   // ------------------------------------------------------------------ start
+  function loadFacts() {
+    if (!window.fetch) return;
+    window.fetch("facts.json", { cache: "no-cache" }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (facts) {
+        if (facts && Array.isArray(facts.dial) && facts.dial.length && typeof facts.emergency_numbers === "string") {
+          NUMBERS = facts.dial.map(String);
+          NUMBERS_TEXT = facts.emergency_numbers;
+        }
+      }).catch(function () { /* keep the defaults */ });
+  }
+  loadFacts();
+
   var socket = null;
 
   function replay(events) {

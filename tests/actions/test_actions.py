@@ -290,7 +290,7 @@ def test_an_internal_error_still_answers_and_keeps_the_state(kb, monkeypatch):
     monkeypatch.setattr(base, "knowledge_base", lambda: Broken())
     slots = {"body_region": "quads", "awaiting": "equipment"}
     out = run_action(ActionHandlePain(), make_tracker(slots, entities=[entity("equipment", "hands")]))
-    assert out.texts == [base.INTERNAL_ERROR]
+    assert out.texts == [base.internal_error()] and "999" in out.texts[0]
     assert out.events == []
 
 
@@ -299,3 +299,47 @@ def test_a_knee_gets_the_muscles_around_it(kb):
     assert "knee" in out.texts[0] and out.slots["awaiting"] == "region"
     assert {b["payload"] for b in out.buttons} == {'/inform{"body_region":"%s"}' % r for r in ("quads", "hamstrings", "calves")}
     assert out.slots["activity"] == "running"
+
+
+def test_a_step_that_hurts_gets_advice_to_ease_off(kb):
+    out = _start_quads_routine(kb)
+    out = run_action(ActionHandlePain(), make_tracker(out.slots, text="ouch that's way too much pressure"))
+    assert out.texts[0] == kb.message("step_ease_off")
+    assert out.customs("step")[0]["index"] == 1
+
+
+def test_sharp_or_tingling_pain_stops_the_step(kb):
+    out = _start_quads_routine(kb)
+    out = run_action(ActionHandlePain(), make_tracker(out.slots, text="it's a sharp tingling feeling down my leg"))
+    assert out.texts[0] == kb.message("step_stop_sharp")
+    assert not out.customs("step") and {"/step_skip", "/step_stop"} <= {b["payload"] for b in out.buttons}
+
+
+def test_a_question_naming_a_region_is_answered_and_keeps_the_region(kb):
+    out = run_action(ActionAnswerQuestion(), make_tracker(intent="ask_pressure", text="how hard do I press on my calves",
+                                                          entities=[entity("body_region", "calves")]))
+    assert out.responses[0] == "answer_pressure"
+    assert out.slots["body_region"] == "calves" and out.slots["awaiting"] == "screening"  # calves: rule out a clot
+
+
+def test_out_of_scope_with_a_region_is_treated_as_pain(kb):
+    out = run_action(ActionOutOfScope(), make_tracker(intent="out_of_scope", text="my back hurts badly",
+                                                      entities=[entity("body_region", "lower_back")]))
+    assert "out_of_scope" not in out.responses and out.slots["body_region"] == "lower_back"
+
+
+def test_a_fallback_that_found_a_region_answers_with_it(kb):
+    out = run_action(ActionFallback(), make_tracker(intent="nlu_fallback", text="nek stiff cant turn",
+                                                    entities=[entity("body_region", "neck")]))
+    assert out.texts[0].startswith("Your neck") and "default" not in out.responses
+
+
+def test_yes_to_the_next_queued_region_moves_on_from_it(kb):
+    out = run_action(ActionHandlePain(), make_tracker(
+        {"screened": ["back", "glutes", "lower_leg", "neck", "chest"]},
+        entities=[entity("body_region", "quads"), entity("body_region", "hamstrings"),
+                  entity("activity", "running"), entity("equipment", "foam_roller")]))
+    assert out.slots["queued_regions"] == ["hamstrings"]
+    finished = {**out.slots, "awaiting": "another_region", "routine_id": None, "step_index": None}
+    out = run_action(ActionAffirm(), make_tracker(finished, intent="affirm"))
+    assert out.slots["body_region"] == "hamstrings" and out.slots["queued_regions"] == []

@@ -12,7 +12,7 @@ from actions.routine import ActionStepControl
 from actions.safety import ActionRetract, ActionTriage
 from actions.safety_flow import yes_or_no
 from knowledge import models as m
-from knowledge.query import EQUIPMENT_NAMES, REGION_NAMES
+from knowledge.facts import equipment_names, region_names
 
 from .conftest import entity, make_tracker, run_action
 
@@ -180,10 +180,10 @@ CONTRAINDICATIONS = ["blood_thinners", "pregnancy", "varicose_veins", "diabetic_
 
 
 @pytest.mark.parametrize("condition", CONTRAINDICATIONS)
-@pytest.mark.parametrize("kit", sorted(EQUIPMENT_NAMES))
+@pytest.mark.parametrize("kit", sorted(equipment_names()))
 def test_every_condition_is_applied_with_every_kind_of_equipment(kb, condition, kit):
     effect = kb.contraindications([condition])[0].effect
-    for region in REGION_NAMES:
+    for region in region_names():
         if region in ("chest",):
             continue  # chest asks its safety question first; covered elsewhere
         state_slots = {"screened": ["back", "glutes", "lower_leg", "neck", "chest"], "activity_asked": True}

@@ -9,7 +9,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.loading import load_data
 
-from components.knowledge_entities import KnowledgeEntityMatcher, edit_distance_at_most
+from components.knowledge_entities import KnowledgeEntityMatcher
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,10 +65,15 @@ def test_offsets_match_the_text(matcher):
         assert text[e["start"]:e["end"]].lower() in ("calves", "running")
 
 
-def test_edit_distance():
-    assert edit_distance_at_most("shoudler", "shoulder", 1)
-    assert not edit_distance_at_most("should", "shoulder", 1)
-    assert edit_distance_at_most("hamstirng", "hamstring", 1)
+@pytest.mark.parametrize("text, region", [("shoudler hurts", "shoulders"), ("hamstirng tight", "hamstrings"),
+                                           ("calfs r tight", "calves")])
+def test_one_or_two_letters_off_is_the_region(matcher, text, region):
+    assert ("body_region", region) in found(matcher, text)
+
+
+@pytest.mark.parametrize("text", ["I should stretch", "things are hard", "behind schedule", "better now"])
+def test_everyday_words_near_a_region_name_are_not_regions(matcher, text):
+    assert not [e for e in found(matcher, text) if e[0] == "body_region"]
 
 
 def test_other_areas_are_recognised(matcher):

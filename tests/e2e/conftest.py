@@ -62,8 +62,11 @@ class Servers:
     def stop(self):
         runner.stop(self.rasa, self.actions)
 
-    def send(self, sender: str, message: str) -> list[dict]:
-        data = json.dumps({"sender": sender, "message": message}).encode()
+    def send(self, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
+        body = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        data = json.dumps(body).encode()
         request = urllib.request.Request(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook", data=data,
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:

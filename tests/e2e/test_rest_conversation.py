@@ -46,6 +46,42 @@ def test_red_flag_in_the_first_message_gets_a_triage_payload(servers):
     assert not customs(reply, "routine")
 
 
+def test_an_ambiguous_chest_mention_asks_first_and_yes_is_an_emergency(servers):
+    sender = f"rest-{uuid.uuid4().hex[:8]}"
+    reply = servers.send(sender, "my heart feels a bit weird since training")
+    question = [m for m in reply if m.get("buttons")]
+    assert question and {b["payload"] for b in question[-1]["buttons"]} == {"/affirm", "/deny"}, reply
+    assert not customs(reply, "routine") and not customs(reply, "triage")
+    reply = servers.send(sender, "yes")
+    triage = customs(reply, "triage")
+    assert triage and triage[0]["level"] == "emergency_now", reply
+
+
+def test_an_ambiguous_chest_mention_and_no_goes_on(servers):
+    sender = f"rest-{uuid.uuid4().hex[:8]}"
+    reply = servers.send(sender, "chest feels a bit odd after push day, I've got a massage ball")
+    assert [m for m in reply if m.get("buttons")] and not customs(reply, "triage"), reply
+    reply = servers.send(sender, "no, it's just sore when I press on the muscle")
+    assert not customs(reply, "triage") and "reassuring" in texts(reply), reply
+    # The conversation goes on where it was: the chest and the ball were kept, so the next
+    # question is the (optional) activity or straight the offer of a chest routine.
+    assert "Where are you sore" not in texts(reply), reply
+    reply = servers.send(sender, "/deny")
+    assert any(b["payload"] == "/affirm" for m in reply for b in m.get("buttons") or []), reply
+    reply = servers.send(sender, "/affirm")
+    assert customs(reply, "routine") and customs(reply, "routine")[0]["region"] == "chest", reply
+
+
+def test_an_emergency_holds_across_conversations_of_the_same_user(servers):
+    user = {"user_id": f"u_{uuid.uuid4().hex}"}
+    first = servers.send(f"rest-{uuid.uuid4().hex[:8]}", "crushing pain in my chest going down my left arm",
+                         metadata=user)
+    assert customs(first, "triage")[0]["level"] == "emergency_now"
+    second = servers.send(f"rest-{uuid.uuid4().hex[:8]}", "my calves are tight after running", metadata=user)
+    assert customs(second, "triage") and customs(second, "triage")[0]["level"] == "emergency_now"
+    assert not customs(second, "routine")
+
+
 def test_no_numbness_does_not_cry_wolf(servers):
     reply = servers.send(f"rest-{uuid.uuid4().hex[:8]}", "my calves are tight after running, no numbness or swelling")
     assert not customs(reply, "triage")

@@ -22,7 +22,7 @@ def test_load_writes_everything(engine):
     assert _count(engine, models.Routine) == len(content.routines) >= 24
     assert _count(engine, models.RoutineStep) == sum(len(r.steps) for r in content.routines)
     assert _count(engine, models.RedFlag) == len(content.red_flags)
-    assert _count(engine, models.Alias) > 200
+    assert _count(engine, models.Screening) == len(content.screenings)
     assert KnowledgeBase(engine).routine_count() == len(content.routines)
 
 
@@ -47,7 +47,7 @@ def test_invalid_content_leaves_the_previous_load_untouched(engine, content_copy
 
 def test_a_failure_half_way_through_the_write_rolls_back(engine, content_copy, monkeypatch):
     loader.load_into_database(engine, content_copy)
-    before = (_count(engine, models.Routine), _count(engine, models.Alias))
+    before = (_count(engine, models.Routine), _count(engine, models.RoutineStep))
     real_write = loader._write
 
     def write_then_fail(session, content):
@@ -58,4 +58,4 @@ def test_a_failure_half_way_through_the_write_rolls_back(engine, content_copy, m
     monkeypatch.setattr(loader, "_write", write_then_fail)
     with pytest.raises(RuntimeError):
         loader.load_into_database(engine, content_copy, force=True)
-    assert (_count(engine, models.Routine), _count(engine, models.Alias)) == before
+    assert (_count(engine, models.Routine), _count(engine, models.RoutineStep)) == before
