@@ -101,11 +101,19 @@ class UnknotAction(Action, metaclass=ABCMeta):
             safety_flow.note_concerns(state, kb, concerns)
             return True
         safety_flow.note_concerns(state, kb, concerns)
+        self.take_user_info(state, kb, reply, tracker)
         if intent in ANSWERS_ITSELF and state.asking_safety_question:
             return False
         if intent in ANSWERED_THEN_ASKED_AGAIN:
-            return False  # the action answers, then asks again (flow.reprompt / advance)
+            return False  # the action answers, then the question is asked (see run)
         return safety_flow.safety_gate(state, kb, reply)
+
+    def take_user_info(self, state: DialogueState, kb: KnowledgeBase, reply: Reply, tracker: Tracker) -> None:
+        """Entity-first: what the message says about region, activity, kit and conditions is
+        kept before anything is asked or answered, whatever the intent."""
+        if self.takes_user_info and not state.emergency:
+            entities = tracker.latest_message.get("entities", []) or []
+            state.new_info = flow.apply_user_info(state, entities, kb, reply)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         state = DialogueState.from_slots(tracker.current_slot_values(), tracker.sender_id)
@@ -115,9 +123,8 @@ class UnknotAction(Action, metaclass=ABCMeta):
             kb = knowledge_base()
             reply = Reply()
             if not self.safety_first_reply(state, kb, reply, tracker):
-                if self.takes_user_info and not state.emergency:
-                    entities = tracker.latest_message.get("entities", []) or []
-                    state.new_info = flow.apply_user_info(state, entities, kb, reply)
+                if not self.safety_first:
+                    self.take_user_info(state, kb, reply, tracker)
                 self.respond(state, kb, reply, tracker)
                 # Whatever the action said, a pending safety question is never left for later.
                 if self.safety_first and state.pending_concerns:

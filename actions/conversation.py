@@ -35,15 +35,13 @@ _FOREIGN = re.compile(
 class ActionHandlePain(UnknotAction):
     """The user told us where it hurts, how they trained or what kit they have."""
 
-    takes_user_info = False  # it applies the entities itself, with what it says about them
-
     def name(self) -> str:
         return "action_handle_pain"
 
     def respond(self, state: DialogueState, kb: KnowledgeBase, reply: Reply, tracker: Tracker) -> None:
         entities = tracker.latest_message.get("entities", []) or []
         other_areas = [e["value"] for e in entities if e.get("entity") == "other_area" and e.get("role") != "not"]
-        changed = flow.apply_user_info(state, entities, kb, reply)
+        changed = state.new_info  # taken in before anything else (UnknotAction.take_user_info)
         named_region = any(e.get("entity") == "body_region" for e in entities)
         if state.emergency or state.referred_today:
             flow.advance(state, kb, reply)

@@ -10,6 +10,7 @@ class ActionTriage(UnknotAction):
     """Runs before anything else when the message holds a red flag of the user's own."""
 
     safety_first = False
+    takes_user_info = False  # taken silently below: the warning comes first
 
     def name(self) -> str:
         return "action_triage"
@@ -28,6 +29,7 @@ class ActionTriage(UnknotAction):
 
 class ActionCorrectRedFlag(UnknotAction):
     safety_first = False
+    takes_user_info = False
 
     def name(self) -> str:
         return "action_correct_red_flag"
@@ -40,6 +42,7 @@ class ActionRetract(UnknotAction):
     """"That was a mistake" / "I typed that by accident"."""
 
     safety_first = False
+    takes_user_info = False
 
     def name(self) -> str:
         return "action_retract"

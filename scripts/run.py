@@ -117,7 +117,7 @@ def start_action_server(port: int) -> tuple[subprocess.Popen, Path]:
     log.parent.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [str(ACTIONS_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT, stdout=log.open("a"), stderr=subprocess.STDOUT, env={**os.environ, **QUIET, "PYTHONPATH": str(ROOT)},
         start_new_session=True,
     )
     return process, log
@@ -151,23 +151,41 @@ def stop(*processes: subprocess.Popen) -> None:
 QUIET = {"PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
-def chat() -> int:
-    action_port = int(os.environ.get("ACTION_PORT", "5055"))
-    rasa_port = int(os.environ.get("RASA_PORT", "5005"))
+def start_servers(action_port: int, rasa_port: int, cors: str) -> tuple[subprocess.Popen, subprocess.Popen]:
+    """The action server, then the Rasa server; logs go to .state/logs (appended)."""
     endpoints = write_endpoints(STATE / "endpoints.yml", action_port)
     ensure_free(action_port, "ACTION_PORT")
     ensure_free(rasa_port, "RASA_PORT")
-    actions, log = start_action_server(action_port)
+    actions, actions_log = start_action_server(action_port)
+    rasa_log = STATE / "logs" / "rasa.log"
+    rasa = subprocess.Popen(rasa_server_command(rasa_port, endpoints, cors), cwd=ROOT, env={**os.environ, **QUIET},
+                            stdout=rasa_log.open("a"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_for(f"http://127.0.0.1:{action_port}/health", actions, 60, log)
-        print("Starting Unknot (type /stop to leave)...", flush=True)
-        return subprocess.call([str(RASA_BIN / "rasa"), "shell", "--model", str(MODEL), "--endpoints",
-                                str(endpoints), "--port", str(rasa_port), "--quiet"], cwd=ROOT,
-                               env={**os.environ, **QUIET})
+        wait_for(f"http://127.0.0.1:{action_port}/health", actions, 60, actions_log)
+        wait_for(f"http://127.0.0.1:{rasa_port}/", rasa, 180, rasa_log)
+    except BaseException:
+        stop(rasa, actions)
+        raise
+    return actions, rasa
+
+
+def chat() -> int:
+    """The terminal chat: both servers in the background, the REST client in the foreground."""
+    action_port = int(os.environ.get("ACTION_PORT", "5055"))
+    rasa_port = int(os.environ.get("RASA_PORT", "5005"))
+    print("Starting Unknot (about 20 seconds; logs in .state/logs/)...", flush=True)
+    try:
+        actions, rasa = start_servers(action_port, rasa_port, f"http://127.0.0.1:{rasa_port}")
     except KeyboardInterrupt:
         return 130
+    try:
+        return subprocess.call([str(ACTIONS_BIN / "python"), "-m", "clients.terminal",
+                                "--url", f"http://127.0.0.1:{rasa_port}"],
+                               cwd=ROOT, env={**os.environ, **QUIET, "PYTHONPATH": str(ROOT)})
+    except KeyboardInterrupt:
+        return 0
     finally:
-        stop(actions)
+        stop(rasa, actions)
 
 
 def serve() -> int:
@@ -175,7 +193,6 @@ def serve() -> int:
     rasa_port = int(os.environ.get("RASA_PORT", "5005"))
     host = os.environ.get("WEB_HOST", "127.0.0.1")
     origin = f"http://{host}:{rasa_port}"
-    endpoints = write_endpoints(STATE / "endpoints.yml", action_port)
     stopping = {"now": False}
 
     def on_signal(signum, _frame):
@@ -183,15 +200,8 @@ def serve() -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    ensure_free(action_port, "ACTION_PORT")
-    ensure_free(rasa_port, "RASA_PORT")
-    actions, actions_log = start_action_server(action_port)
-    rasa_log = STATE / "logs" / "rasa.log"
-    rasa = subprocess.Popen(rasa_server_command(rasa_port, endpoints, origin), cwd=ROOT, env={**os.environ, **QUIET},
-                            stdout=rasa_log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    actions, rasa = start_servers(action_port, rasa_port, origin)
     try:
-        wait_for(f"http://127.0.0.1:{action_port}/health", actions, 60, actions_log)
-        wait_for(f"http://127.0.0.1:{rasa_port}/", rasa, 180, rasa_log)
         print(f"Web chat: {origin}/webchat/", flush=True)
         print(f"REST: POST {origin}/webhooks/rest/webhook  (Ctrl-C to stop)", flush=True)
         while not stopping["now"]:

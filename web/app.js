@@ -42,6 +42,8 @@
   var connection = $("connection");
   var connectionText = $("connection-text");
   var newChatButton = $("new-chat");
+  var handsFree = $("hands-free");
+  var KEY_HANDS_FREE = "unknot.handsFree";
 
   // ------------------------------------------------------------------ state
   var state = {
@@ -466,7 +468,13 @@
       card.dataset.timer = "done";
       card.classList.remove("timer-running");
       card.classList.add("timer-done");
-      message.textContent = "Time's up. Take a breath, then tap Done, next when you're ready.";
+      message.textContent = handsFree && handsFree.checked
+        ? "Time's up. Moving on to the next step."
+        : "Time's up. Take a breath, then tap Done, next when you're ready.";
+      if (handsFree && handsFree.checked && !state.replaying) {
+        // Hands-free: the next step follows when a timed step's countdown ends.
+        setTimeout(function () { sendMessage("/step_next", "Done, next"); }, 1500);
+      }
       label("Start again", "Restart");
       chime();
       keepInView(card);
@@ -685,6 +693,10 @@
       }).catch(function () { /* keep the defaults */ });
   }
   loadFacts();
+  if (handsFree) {
+    handsFree.checked = storageGet(KEY_HANDS_FREE) === "1";
+    handsFree.addEventListener("change", function () { storageSet(KEY_HANDS_FREE, handsFree.checked ? "1" : "0"); });
+  }
 
   var socket = null;
 

@@ -1,0 +1,1 @@
+"""Clients of the Unknot server (the terminal chat)."""
