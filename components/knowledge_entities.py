@@ -46,7 +46,7 @@ NEGATORS = {"not", "n't", "no", "isnt", "isn't", "never", "nt"}
 # Fuzzy matching is for misspelt body parts only: activity and kit words collide with
 # everyday English ("hurting" is one letter from "hurling", "weight" from "weights").
 FUZZY_ENTITY_TYPES = ("body_region",)
-FUZZY_STOPWORDS = {"should", "shouldn't", "hurting", "weight", "wrists", "calling", "called", "walked",
+FUZZY_STOPWORDS = {"gluten", "should", "shouldn't", "hurting", "weight", "wrists", "calling", "called", "walked",
                    "thighs", "things", "charts", "beside", "behind", "bottle", "better", "hopped"}
 
 
