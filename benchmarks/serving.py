@@ -128,8 +128,7 @@ def start_unknot(workdir: Path, children: Children, memory: MemoryWatch, name: s
         bot.store_type = kind
     log = workdir / "actions.log"
     started = time.monotonic()
-    bot.actions = children.popen([ACTIONS_BIN / "python", "-m", "rasa_sdk", "--actions", "actions",
-                                  "--port", str(action_port)], log, env=env)
+    bot.actions = children.popen(runner.action_server_command(action_port), log, env=runner.action_server_env(env))
     memory.watch(f"{name}:actions", bot.actions.pid)
     wait_until(lambda: _get_ok(f"http://127.0.0.1:{action_port}/health"), bot.actions, 120, log,
                "Unknot action server")

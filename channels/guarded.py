@@ -1,14 +1,29 @@
-"""REST and socket.io channels that never go silent.
+"""REST and socket.io channels that never go silent and never let input skip safety.
 
-If a user message produces no bot message at all (the action server is down, or
-something failed on the way), the user gets a clear message instead of nothing,
-with the emergency numbers in case what they wrote was urgent.
+- If a user message produces no bot message at all (the action server is down, or
+  something failed on the way), the user gets a clear message instead of nothing, with
+  the emergency numbers in case what they wrote was urgent.
+- Rasa reads a message that starts with "/" as an intent and skips the NLU pipeline,
+  including the red-flag detector. Only the payloads of our own buttons keep that meaning
+  (an intent of the domain, with entities of the domain); any other "/..." text
+  ("/restart", "/inform{...} my chest hurts") is read as ordinary words.
+- A message longer than MAX_MESSAGE_CHARS, or a sender going faster than the rate limit,
+  gets a clear reply instead of being processed.
 """
 from __future__ import annotations
 
+import json
 import logging
+import re
+import threading
+import time
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Text
+from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+import yaml
 
 from sanic import Blueprint
 
@@ -53,11 +68,105 @@ class SocketIOCustomOutput(SocketIOOutput):
         await self.sio.emit(self.bot_message_evt, {"custom": json_message}, room=recipient_id)
 
 
+DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
+MAX_MESSAGE_CHARS = 5000
+# Messages per sender per this many seconds; UNKNOT_RATE_LIMIT="30/60" sets it, "off" turns it
+# off (the benchmarks drive one conversation through hundreds of turns).
+RATE_LIMIT = (30, 60.0)
+_PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]{1,40})(?P<entities>\{.{0,500}\})?$", re.DOTALL)
+TOO_LONG = (f"That message is too long for me (over {MAX_MESSAGE_CHARS:,} characters), so I haven't read it. "
+            "Please tell me in a few sentences where you're sore or what's worrying you.")
+TOO_FAST = "You're sending messages faster than I can answer. Please wait a few seconds and try again."
+
+
+@lru_cache(maxsize=1)
+def _domain_names() -> tuple[frozenset, frozenset]:
+    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8")) or {}
+    entities = set()
+    for entry in domain.get("entities") or []:
+        entities.add(next(iter(entry)) if isinstance(entry, dict) else entry)
+    return frozenset(domain.get("intents") or []), frozenset(entities)
+
+
+def safe_text(text: Optional[str]) -> Optional[str]:
+    """The message as Rasa should read it: a button payload of our own domain stays a
+    payload; any other text starting with "/" loses the slash, so it goes through NLU and
+    the red-flag detector like any message."""
+    if not text or not text.startswith("/"):
+        return text
+    intents, entities = _domain_names()
+    match = _PAYLOAD.match(text.strip())
+    if match and match.group("intent") in intents:
+        raw = match.group("entities")
+        if not raw:
+            return text.strip()
+        try:
+            values = json.loads(raw)
+        except ValueError:
+            values = None
+        if isinstance(values, dict) and all(
+                k in entities and isinstance(v, (str, int, float)) and len(str(v)) <= 80 for k, v in values.items()):
+            return text.strip()
+    return text.lstrip("/").strip()
+
+
+class RateLimiter:
+    """A sliding window of message times per sender, bounded in memory."""
+
+    def __init__(self, limit: int, window: float, senders: int = 10_000):
+        self.limit, self.window, self.senders = limit, window, senders
+        self._seen: "OrderedDict[str, list[float]]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allow(self, sender: str, now: Optional[float] = None) -> bool:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            times = [t for t in self._seen.pop(sender, []) if now - t < self.window]
+            allowed = len(times) < self.limit
+            if allowed:
+                times.append(now)
+            self._seen[sender] = times
+            while len(self._seen) > self.senders:
+                self._seen.popitem(last=False)
+            return allowed
+
+
+def _limiter_from_env() -> Optional[RateLimiter]:
+    import os
+    setting = os.environ.get("UNKNOT_RATE_LIMIT", "")
+    if setting.lower() in ("off", "0", "none"):
+        return None
+    try:
+        count, seconds = setting.split("/")
+        return RateLimiter(int(count), float(seconds))
+    except ValueError:
+        return RateLimiter(*RATE_LIMIT)
+
+
+_LIMITER: Optional[RateLimiter] = None
+_LIMITER_READY = False
+
+
+def limiter() -> Optional[RateLimiter]:
+    global _LIMITER, _LIMITER_READY
+    if not _LIMITER_READY:
+        _LIMITER, _LIMITER_READY = _limiter_from_env(), True
+    return _LIMITER
+
+
 def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
     async def guarded(message: UserMessage) -> None:
         if type(message.output_channel) is SocketIOOutput:
             inner = message.output_channel
             message.output_channel = SocketIOCustomOutput(inner.sio, inner.bot_message_evt)
+        if message.text and len(message.text) > MAX_MESSAGE_CHARS:
+            await message.output_channel.send_text_message(message.sender_id, TOO_LONG)
+            return
+        rate = limiter()
+        if rate is not None and not rate.allow(str(message.sender_id)):
+            await message.output_channel.send_text_message(message.sender_id, TOO_FAST)
+            return
+        message.text = safe_text(message.text)
         counting = _CountingOutput(message.output_channel)
         message.output_channel = counting
         try:

@@ -112,21 +112,32 @@ def ensure_free(port: int, variable: str) -> None:
                              f"Stop it, or choose another port with {variable}=...")
 
 
+def action_server_command(port: int) -> list[str]:
+    return [str(ACTIONS_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+
+
+def action_server_env(env: dict | None = None) -> dict:
+    """Only the Rasa server needs to be reachable: the action server listens on loopback
+    unless ACTION_HOST says otherwise (rasa_sdk reads SANIC_HOST)."""
+    env = dict(os.environ if env is None else env)
+    env.update(QUIET)
+    env["PYTHONPATH"] = str(ROOT)
+    env["SANIC_HOST"] = env.get("ACTION_HOST", "127.0.0.1")
+    return env
+
+
 def start_action_server(port: int) -> tuple[subprocess.Popen, Path]:
     log = STATE / "logs" / "actions.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        [str(ACTIONS_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-        cwd=ROOT, stdout=log.open("a"), stderr=subprocess.STDOUT, env={**os.environ, **QUIET, "PYTHONPATH": str(ROOT)},
-        start_new_session=True,
-    )
+    process = subprocess.Popen(action_server_command(port), cwd=ROOT, stdout=log.open("a"), stderr=subprocess.STDOUT,
+                               env=action_server_env(), start_new_session=True)
     return process, log
 
 
 def rasa_server_command(rasa_port: int, endpoints: Path, cors: str) -> list[str]:
     command = [str(RASA_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
                "--credentials", str(ROOT / "credentials.yml"), "--port", str(rasa_port),
-               "--cors", cors, "--quiet"]
+               "--interface", os.environ.get("RASA_HOST", "127.0.0.1"), "--cors", cors, "--quiet"]
     token = os.environ.get("RASA_API_TOKEN")
     if token:
         command += ["--enable-api", "--auth-token", token]

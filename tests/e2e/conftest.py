@@ -41,9 +41,8 @@ class Servers:
                        env=self.env, check=True, capture_output=True)
         log = self.workdir / "actions.log"
         self.actions = subprocess.Popen(
-            [str(runner.ACTIONS_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-             "--port", str(self.action_port)], cwd=ROOT, env=self.env, stdout=log.open("w"),
-            stderr=subprocess.STDOUT, start_new_session=True)
+            runner.action_server_command(self.action_port), cwd=ROOT, env=runner.action_server_env(self.env),
+            stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True)
         runner.wait_for(f"http://127.0.0.1:{self.action_port}/health", self.actions, 90, log)
 
     def start_rasa(self):

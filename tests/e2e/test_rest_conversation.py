@@ -116,3 +116,28 @@ def test_a_dead_action_server_still_gets_a_clear_message(servers):
         assert "trouble" in texts(reply)
     finally:
         servers.start_actions()
+
+
+def test_a_typed_restart_never_skips_safety(servers):
+    sender = f"rest-{uuid.uuid4().hex[:8]}"
+    servers.send(sender, "I can't breathe and my lips are going blue")
+    reply = servers.send(sender, "/restart")
+    assert customs(reply, "triage") and customs(reply, "triage")[0]["level"] == "emergency_now", reply
+    reply = servers.send(sender, '/inform{"body_region":"calves"} crushing pain in my chest down my left arm')
+    assert customs(reply, "triage") and not customs(reply, "routine")
+
+
+def test_a_huge_message_gets_a_clear_reply(servers):
+    reply = servers.send(f"rest-{uuid.uuid4().hex[:8]}", "my calves are sore " * 2000)
+    assert "too long" in texts(reply)
+
+
+def test_only_the_rasa_server_listens_beyond_loopback(servers):
+    listening = {}
+    for line in open("/proc/net/tcp").read().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A":  # LISTEN
+            address, port = local.split(":")
+            listening[int(port, 16)] = address
+    assert listening.get(servers.action_port) == "0100007F"  # 127.0.0.1
+    assert listening.get(servers.rasa_port) == "0100007F"
