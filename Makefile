@@ -124,7 +124,7 @@ test-knowledge: $(ACTIONS_ENV)/.installed
 	cd $(ROOT) && $(ACTIONS_ENV)/bin/python -m pytest -q tests/knowledge tests/actions
 
 test-rasa: $(RASA_ENV)/.installed $(SAFETY_CACHE) $(MODEL) kb
-	cd $(ROOT) && $(RASA_ENV)/bin/python -m pytest -q tests/safety tests/components tests/channels tests/e2e
+	cd $(ROOT) && $(RASA_ENV)/bin/python -m pytest -q tests/safety tests/components tests/channels tests/stores tests/e2e
 
 test-browser: $(RASA_ENV)/.installed $(SAFETY_CACHE) $(MODEL) kb web
 	@command -v chromium >/dev/null || { echo "Chromium missing: apt-get install -y chromium"; exit 1; }

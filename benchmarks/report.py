@@ -75,7 +75,7 @@ def targets(r: dict) -> list[dict]:
 
 
 def _store_name(kind: str) -> str:
-    """`SQL` -> SQLTrackerStore, `stores.cached_sql.CachedSQLTrackerStore` -> CachedSQLTrackerStore."""
+    """`SQL` -> SQLTrackerStore, `stores.rolling_sql.RollingSQLTrackerStore` -> RollingSQLTrackerStore."""
     return "SQLTrackerStore" if kind == "SQL" else (kind or "?").rsplit(".", 1)[-1]
 
 

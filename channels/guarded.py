@@ -32,6 +32,7 @@ from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
 from knowledge.facts import emergency_numbers
+from stores.rolling_sql import STORE_FAILURE
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,11 @@ _PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]{1,40})(?P<entities>\{.{0,500}\})?$",
 TOO_LONG = (f"That message is too long for me (over {MAX_MESSAGE_CHARS:,} characters), so I haven't read it. "
             "Please tell me in a few sentences where you're sore or what's worrying you.")
 TOO_FAST = "You're sending messages faster than I can answer. Please wait a few seconds and try again."
+
+
+def store_failed_message() -> str:
+    return ("I couldn't save that, please send it again in a moment. If you have a worrying symptom, "
+            f"don't wait for me: call {emergency_numbers()}.")
 
 
 @lru_cache(maxsize=1)
@@ -169,11 +175,20 @@ def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Cal
         message.text = safe_text(message.text)
         counting = _CountingOutput(message.output_channel)
         message.output_channel = counting
+        STORE_FAILURE.set(None)
         try:
             await on_new_message(message)
         except Exception:  # noqa: BLE001
             logger.exception("handling a message failed")
-        if counting.sent == 0:
+        if STORE_FAILURE.get():
+            # Never a reply that pretends the turn was stored: drop what was collected (REST)
+            # and say so. socket.io messages already left; the apology follows them.
+            collected = getattr(counting.inner, "messages", None)
+            if isinstance(collected, list):
+                collected.clear()
+            logger.warning("a turn of %s could not be stored; asking to send it again", message.sender_id)
+            await counting.inner.send_text_message(message.sender_id, store_failed_message())
+        elif counting.sent == 0:
             logger.warning("no reply for a message from %s; sending the apology", message.sender_id)
             await counting.inner.send_text_message(message.sender_id, silence_message())
 

@@ -24,9 +24,10 @@ ACTIONS_BIN = ROOT / ".venv" / "actions" / "bin"
 MODEL = ROOT / "models" / "unknot.tar.gz"
 
 
-# Rasa's SQL tracker store plus an in-process cache, so long conversations stay fast
-# (stores/cached_sql.py); TRACKER_STORE_TYPE=SQL selects Rasa's own.
-TRACKER_STORE_TYPE = "stores.cached_sql.CachedSQLTrackerStore"
+# Rasa's SQL tracker store, rolling long sessions over so that long conversations stay fast
+# and reporting failures instead of hiding them (stores/rolling_sql.py); TRACKER_STORE_TYPE=SQL
+# selects Rasa's own.
+TRACKER_STORE_TYPE = "stores.rolling_sql.RollingSQLTrackerStore"
 
 
 def tracker_store_config(database_url: str | None) -> dict:
