@@ -13,14 +13,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from knowledge.facts import emergency_numbers
 from knowledge.query import KnowledgeBase
 
-from . import flow, safety_flow
-from .state import DialogueState, Reply
+from . import flow, progress_flow, safety_flow
+from .state import Awaiting, DialogueState, Reply
 
 logger = logging.getLogger(__name__)
 USER_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # Intents whose own action handles a pending safety question (the answer buttons, a red
 # flag, a correction); any other message while one is asked is read as a typed answer.
 ANSWERS_ITSELF = {"affirm", "deny", "report_red_flag", "correct_red_flag", "retract"}
+# Intents whose own action handles a pending pain rating or deletion question.
+RATING_INTENTS = {"affirm", "deny", "rate_pain", "pain_questions_off", "pain_questions_on", "report_red_flag",
+                  "correct_red_flag", "retract", "delete_data"}
 # Questions and small talk are answered, then the safety question is asked again.
 ANSWERED_THEN_ASKED_AGAIN = {"ask_trigger_point", "ask_pressure", "ask_duration", "ask_safety",
                              "ask_equipment_compare", "ask_help", "greet", "thank", "bot_challenge", "goodbye"}
@@ -101,12 +104,32 @@ class UnknotAction(Action, metaclass=ABCMeta):
             safety_flow.note_concerns(state, kb, concerns)
             return True
         safety_flow.note_concerns(state, kb, concerns)
+        if self.answer_in_words(state, kb, reply, tracker, intent):
+            return True
         self.take_user_info(state, kb, reply, tracker)
         if intent in ANSWERS_ITSELF and state.asking_safety_question:
             return False
         if intent in ANSWERED_THEN_ASKED_AGAIN:
             return False  # the action answers, then the question is asked (see run)
         return safety_flow.safety_gate(state, kb, reply)
+
+    @staticmethod
+    def answer_in_words(state: DialogueState, kb: KnowledgeBase, reply: Reply, tracker: Tracker, intent: str) -> bool:
+        """A typed answer to a pending pain rating or "delete everything?" question."""
+        if intent in RATING_INTENTS | ANSWERED_THEN_ASKED_AGAIN:
+            return False
+        text = tracker.latest_message.get("text") or ""
+        if state.awaiting in (Awaiting.RATE_BEFORE, Awaiting.RATE_AFTER):
+            progress_flow.rating_in_words(state, kb, reply, text, tracker.latest_message.get("entities") or [])
+            return True
+        if state.awaiting == Awaiting.DELETE_CONFIRM:
+            answer = safety_flow.yes_or_no(text)
+            if answer is None:
+                progress_flow.ask_to_delete(state, reply)
+            else:
+                progress_flow.delete_data(state, kb, reply, answer)
+            return True
+        return False
 
     def take_user_info(self, state: DialogueState, kb: KnowledgeBase, reply: Reply, tracker: Tracker) -> None:
         """Entity-first: what the message says about region, activity, kit and conditions is

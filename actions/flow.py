@@ -11,7 +11,7 @@ from typing import Iterable, Optional
 from knowledge.facts import equipment_names, region_names
 from knowledge.query import KnowledgeBase, RoutineView
 
-from . import safety_flow
+from . import progress_flow, safety_flow
 from .state import YES_NO, Awaiting, DialogueState, Reply, button
 STEP_BUTTONS = [
     button("Done, next", "/step_next"), button("Repeat", "/step_repeat"),
@@ -192,11 +192,17 @@ def ask_region(state: DialogueState, reply: Reply) -> None:
 # --------------------------------------------------------------------------- routines
 def offer_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, *, alternatives: bool = False) -> None:
     """Offers the best routine, or with `alternatives` up to three others as buttons."""
+    repeat, avoid = progress_flow.history_advice(state, kb)
     search = kb.find_routines(state.body_region, state.activity, state.equipment,
                               exclude_equipment=excluded_equipment(state, kb),
                               exclude_contraindicated=excluded_for_routines(state, kb),
-                              exclude_ids=state.offered if alternatives else (),
+                              exclude_ids=list(state.offered if alternatives else ()) + list(avoid),
                               any_equipment=alternatives)
+    if not search.matches and avoid:  # nothing else left: the history must not leave the user with nothing
+        search = kb.find_routines(state.body_region, state.activity, state.equipment,
+                                  exclude_equipment=excluded_equipment(state, kb),
+                                  exclude_contraindicated=excluded_for_routines(state, kb),
+                                  exclude_ids=state.offered if alternatives else (), any_equipment=alternatives)
     if not search.matches:
         if alternatives and state.offered:
             state.offered = []
@@ -220,10 +226,15 @@ def offer_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, *, alte
     if search.note:
         reply.say(search.note)
     best = search.best
+    helped = next((m for m in search.matches if m.routine.id == repeat), None)
+    if helped is not None:
+        best = helped
+    elif avoid:
+        reply.say("Last time's routine didn't change much, so let's try a different one.")
     state.offered = list(dict.fromkeys(state.offered + [best.routine.id]))
     state.awaiting = Awaiting.OFFER
     r = best.routine
-    why = "; it ".join(best.reasons)
+    why = "; it ".join(best.reasons + (("helped you last time",) if helped is not None else ()))
     notes = gentle_notes(state, kb)
     caution = (" Because of " + ", ".join(n.lower() for n in notes) +
                ", keep the pressure light (about 3 out of 10) and stop if anything feels wrong.") if notes else ""
@@ -233,8 +244,17 @@ def offer_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, *, alte
 
 
 def start_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, routine_id: str) -> None:
+    """Starts a routine, asking first how sore it is (0-10) unless the user turned that off."""
     if safety_flow.safety_gate(state, kb, reply):
         return
+    if kb.routine(routine_id) is not None and progress_flow.asks_about_pain(state, kb):
+        progress_flow.ask_before(state, reply, routine_id)
+        return
+    begin_routine(state, kb, reply, routine_id)
+
+
+def begin_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, routine_id: str,
+                  before: Optional[int] = None) -> None:
     routine = kb.routine(routine_id)
     if routine is None:
         reply.say("I couldn't find that routine, so here is my best suggestion.")
@@ -252,6 +272,7 @@ def start_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, routine
     state.routine_id, state.step_index = routine.id, 1
     state.body_region = routine.region
     state.awaiting = Awaiting.STEP
+    progress_flow.record_start(state, kb, routine, before)
     reply.custom({"type": "routine", "id": routine.id, "title": routine.title, "region": routine.region,
                   "equipment": routine.equipment, "steps": routine.total_steps})
     reply.say(f"Let's start **{routine.title}**. {routine.summary} Go at your own pace and "
@@ -343,14 +364,18 @@ def step_control(state: DialogueState, kb: KnowledgeBase, reply: Reply, command:
 
 def finish_routine(state: DialogueState, kb: KnowledgeBase, reply: Reply, routine: RoutineView) -> None:
     reply.custom({"type": "routine_done", "routine": routine.id})
-    if state.user_key or state.sender_id:
-        kb.record_completion(state.user_key or state.sender_id, routine.id)
     reply.say(f"Well done, that's **{routine.title}** finished. To finish, a movement: "
               f"**{routine.closing_name}**. {routine.closing_instructions}\n"
               f"How often: {routine.frequency} ({routine.dose}). Evidence: {routine.evidence_label} "
               f"({routine.evidence_source}).")
     end_routine(state)
     state.offered = []
+    if progress_flow.after_routine(state, kb, reply):
+        return  # asked how sore it is now; the offer of another area follows the answer
+    offer_another_area(state, reply)
+
+
+def offer_another_area(state: DialogueState, reply: Reply) -> None:
     if state.queued_regions:
         nxt = state.queued_regions[0]
         reply.say(f"You mentioned your {region_name(nxt)} too. Shall we do that next?", YES_NO)
@@ -399,6 +424,11 @@ def affirm(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
     awaiting = state.awaiting
     if awaiting == Awaiting.WITHDRAW_CONFIRM:
         safety_flow.confirm_withdraw(state, kb, reply, True)
+    elif awaiting == Awaiting.DELETE_CONFIRM:
+        progress_flow.delete_data(state, kb, reply, True)
+    elif awaiting in (Awaiting.RATE_BEFORE, Awaiting.RATE_AFTER):
+        reply.say("Please give a number from 0 to 10, or skip.",
+                  progress_flow.BEFORE_BUTTONS if awaiting == Awaiting.RATE_BEFORE else progress_flow.AFTER_BUTTONS)
     elif state.emergency:
         safety_flow.emergency_reminder(state, kb, reply)
     elif awaiting == Awaiting.SCREENING:
@@ -437,6 +467,10 @@ def deny(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
     awaiting = state.awaiting
     if awaiting == Awaiting.WITHDRAW_CONFIRM:
         safety_flow.confirm_withdraw(state, kb, reply, False)
+    elif awaiting == Awaiting.DELETE_CONFIRM:
+        progress_flow.delete_data(state, kb, reply, False)
+    elif awaiting in (Awaiting.RATE_BEFORE, Awaiting.RATE_AFTER):
+        progress_flow.skip_rating(state, kb, reply)
     elif state.emergency:
         safety_flow.emergency_reminder(state, kb, reply)
     elif awaiting in (Awaiting.SCREENING, Awaiting.SCREENING_WHICH):
@@ -476,6 +510,12 @@ def reprompt(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
     awaiting = state.awaiting
     if awaiting == Awaiting.WITHDRAW_CONFIRM:
         safety_flow.ask_to_withdraw(state, kb, reply)
+    elif awaiting == Awaiting.DELETE_CONFIRM:
+        progress_flow.ask_to_delete(state, reply)
+    elif awaiting == Awaiting.RATE_BEFORE and state.pending_routine:
+        progress_flow.ask_before(state, reply, state.pending_routine)
+    elif awaiting == Awaiting.RATE_AFTER:
+        reply.say("How sore is it now, from 0 to 10?", progress_flow.AFTER_BUTTONS)
     elif state.emergency:
         safety_flow.emergency_reminder(state, kb, reply)
     elif awaiting == Awaiting.STEP and state.in_routine:

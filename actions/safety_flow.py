@@ -197,6 +197,11 @@ def raise_triage(state: DialogueState, kb: KnowledgeBase, reply: Reply, new_flag
     crisis = decision.crisis and level == "emergency_now"
     reply.custom({"type": "triage", "level": level, "flags": list(decision.flags), "advice": decision.advice})
     reply.say(_level_text(level, decision.advice, crisis))
+    if state.user_key or state.sender_id:
+        kb.progress.record_triage(state.user_key or state.sender_id, level, decision.flags, decision.advice)
+    if not crisis:
+        reply.say("If it helps, I can make a one-page summary to show a doctor or physiotherapist.",
+                  [button("Summary for my doctor", "/request_summary")])
     if state.in_routine or level != "soon":
         flow.end_routine(state)
     if level == "emergency_now":

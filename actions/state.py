@@ -13,7 +13,7 @@ from typing import Any, Optional
 # Slots of the contract, then the assistant's own bookkeeping.
 CONTRACT_SLOTS = ("body_region", "activity", "equipment", "triage_level", "routine_id", "step_index")
 LIST_SLOTS = ("screened", "red_flags", "contraindications", "offered", "queued_regions", "avoid_regions",
-              "contra_regions", "pending_concerns")
+              "contra_regions", "pending_concerns", "referred_regions")
 
 
 # Fields of the state that are not slots: who is talking, and what this message changed.
@@ -37,6 +37,9 @@ class Awaiting(str, Enum):
     SOON_CHOICE = "soon_choice"  # after a "see someone within days" warning
     EMERGENCY = "emergency"
     WITHDRAW_CONFIRM = "withdraw_confirm"  # "it was typed by mistake": confirm before lifting an emergency
+    RATE_BEFORE = "rate_before"  # pain 0-10 before a routine
+    RATE_AFTER = "rate_after"  # and after it
+    DELETE_CONFIRM = "delete_confirm"  # "delete my data": confirm first
 
     def __str__(self) -> str:
         return self.value
@@ -53,6 +56,8 @@ class DialogueState:
     awaiting: Optional[str] = None  # the question the assistant asked last (an Awaiting value)
     paused_routine: Optional[str] = None  # a routine stopped by the user, to resume
     paused_step: Optional[int] = None
+    pending_routine: Optional[str] = None  # the routine to start once the pain before is rated
+    rating_session: Optional[int] = None  # the user's routine session being rated (knowledge DB id)
     activity_asked: bool = False
     reasks: int = 0  # how often the same question went unanswered
     screened: list = field(default_factory=list)
@@ -63,6 +68,7 @@ class DialogueState:
     avoid_regions: list = field(default_factory=list)  # ruled out by a red flag ("soon")
     contra_regions: list = field(default_factory=list)  # ruled out by a contraindication (an open wound)
     pending_concerns: list = field(default_factory=list)  # high-risk areas still to ask about
+    referred_regions: list = field(default_factory=list)  # "see a physio": given once per area
     screening_id: Optional[str] = None  # the safety question being asked
     hold_checked: bool = False  # whether an emergency hold of this user was looked up this conversation
     sender_id: str = ""
@@ -78,7 +84,7 @@ class DialogueState:
             value = slots[f.name]
             if f.name in LIST_SLOTS:
                 value = list(value) if isinstance(value, (list, tuple)) else []
-            elif f.name in ("step_index", "paused_step"):
+            elif f.name in ("step_index", "paused_step", "rating_session"):
                 value = int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
             elif f.name == "reasks":
                 value = int(value) if isinstance(value, (int, float)) else 0

@@ -42,11 +42,12 @@ def silence_message() -> str:
 
 
 class _CountingOutput(OutputChannel):
-    """Passes every message on and counts them."""
+    """Passes every message on, counts them, and notices an `erased` payload."""
 
     def __init__(self, inner: OutputChannel) -> None:
         self.inner = inner
         self.sent = 0
+        self.erased = False
 
     @classmethod
     def name(cls) -> Text:
@@ -54,6 +55,9 @@ class _CountingOutput(OutputChannel):
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         self.sent += 1
+        custom = message.get("custom")
+        if isinstance(custom, dict) and custom.get("type") == "erased":
+            self.erased = True
         await self.inner.send_response(recipient_id, message)
 
     def __getattr__(self, item: str) -> Any:
@@ -191,8 +195,34 @@ def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Cal
         elif counting.sent == 0:
             logger.warning("no reply for a message from %s; sending the apology", message.sender_id)
             await counting.inner.send_text_message(message.sender_id, silence_message())
+        if counting.erased:
+            await erase_conversation(str(message.sender_id))
 
     return guarded
+
+
+_APP: Dict[str, Any] = {}
+
+
+def remember_app(blueprint: Blueprint) -> None:
+    """Keeps the Sanic app, to reach the agent's tracker store after a turn."""
+    @blueprint.listener("after_server_start")
+    async def remember(app, _loop) -> None:  # noqa: ANN001
+        _APP["app"] = app
+
+
+async def erase_conversation(sender_id: str) -> None:
+    """After "delete my data" was confirmed and that turn stored: every event of the
+    conversation leaves the tracker store too (the action server erased the rest)."""
+    app = _APP.get("app")
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    store = getattr(store, "_tracker_store", store)  # Rasa's FailSafeTrackerStore wrapper
+    if store is not None and hasattr(store, "erase"):
+        count = await store.erase(sender_id)
+        logger.info("erased %d stored events of a conversation on request", count)
+    else:
+        logger.error("could not erase the conversation: the tracker store has no erase()")
 
 
 class GuardedRestInput(RestInput):
@@ -203,7 +233,9 @@ class GuardedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(never_silent(on_new_message))
+        blueprint = super().blueprint(never_silent(on_new_message))
+        remember_app(blueprint)
+        return blueprint
 
 
 class GuardedSocketIOInput(SocketIOInput):
@@ -215,6 +247,7 @@ class GuardedSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(never_silent(on_new_message))
+        remember_app(socketio_webhook)
         sio = self.sio
 
         # Rasa 3.6 calls sio.enter_room() without await; with python-socketio >= 5.10 it is a

@@ -10,7 +10,10 @@ node_modules) is reachable from a browser.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -24,7 +27,8 @@ from knowledge.facts import emergency_dial_codes, emergency_numbers
 
 logger = logging.getLogger(__name__)
 
-WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+ROOT = Path(__file__).resolve().parent.parent
+WEB_ROOT = ROOT / "web"
 SOCKET_IO_CLIENT = Path("node_modules") / "socket.io-client" / "dist" / "socket.io.min.js"
 
 # URL path under /webchat/ -> (file under web/, content type)
@@ -34,6 +38,7 @@ FILES: Dict[str, tuple] = {
     "app.js": ("app.js", "application/javascript; charset=utf-8"),
     "style.css": ("style.css", "text/css; charset=utf-8"),
     "icon.svg": ("icon.svg", "image/svg+xml"),
+    "summary.css": ("summary.css", "text/css; charset=utf-8"),
     "vendor/socket.io.min.js": (str(SOCKET_IO_CLIENT), "application/javascript; charset=utf-8"),
     "vendor/socket.io.min.js.map": (str(SOCKET_IO_CLIENT) + ".map", "application/json"),
 }
@@ -62,6 +67,60 @@ def security_headers(host: Optional[str]) -> Dict[str, str]:
             "script-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
             "frame-ancestors 'none'"),
     }
+
+
+_SUMMARY = re.compile(r"^(?P<id>[0-9a-f]{32})\.(?P<kind>html|pdf|fhir\.json)$")
+SUMMARY_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "fhir.json": "application/fhir+json"}
+_ENGINE: Dict[str, Any] = {}
+
+
+def _database():
+    """The knowledge database, read with plain SQL (the Rasa process does not import the
+    SQLAlchemy 2.x knowledge layer)."""
+    if "engine" not in _ENGINE:
+        import sqlalchemy as sa
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / '.state' / 'unknot.db'}"
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        _ENGINE["engine"] = sa.create_engine(url, hide_parameters=True, pool_pre_ping=True)
+    return _ENGINE["engine"]
+
+
+def may_read(request: Request, conversation_hash: str) -> bool:
+    """The holder of the conversation id, or of the API token."""
+    token = os.environ.get("RASA_API_TOKEN")
+    auth = request.headers.get("authorization", "")
+    if token and auth.startswith("Bearer ") and hmac.compare_digest(auth[7:], token):
+        return True
+    conversation = request.args.get("conversation") or request.headers.get("x-conversation-id") or ""
+    digest = hashlib.sha256(conversation.encode("utf-8")).hexdigest()
+    return bool(conversation) and hmac.compare_digest(digest, conversation_hash)
+
+
+def summary_response(request: Request, name: str, headers: Dict[str, str]):
+    """A summary for a clinician, to its owner only; 404 for anything else (no hint of
+    whether a summary exists)."""
+    import sqlalchemy as sa
+    match = _SUMMARY.match(name)
+    not_found = response.text("not found", status=404, headers=headers)
+    if not match:
+        return not_found
+    column = {"html": "html", "pdf": "pdf", "fhir.json": "fhir"}[match.group("kind")]
+    try:
+        with _database().connect() as connection:
+            row = connection.execute(sa.text(f"SELECT conversation_hash, {column} FROM user_summary WHERE id = :id"),
+                                     {"id": match.group("id")}).first()
+    except Exception:  # noqa: BLE001 - the table may not exist yet
+        logger.exception("reading a summary failed")
+        return not_found
+    if row is None or not may_read(request, row[0]):
+        return not_found
+    body = row[1]
+    headers = {**headers, "Content-Type": SUMMARY_TYPES[match.group("kind")], "Cache-Control": "no-store"}
+    if match.group("kind") == "pdf":
+        headers["Content-Disposition"] = 'inline; filename="unknot-summary.pdf"'
+        return response.raw(bytes(body), headers=headers)
+    return response.text(body, headers=headers)
 
 
 class WebChatPage(InputChannel):
@@ -96,6 +155,8 @@ class WebChatPage(InputChannel):
     @staticmethod
     async def _file(request: Request, name: str):
         headers = {**security_headers(request.headers.get("host")), "Cache-Control": "no-cache"}
+        if name.startswith("summary/"):
+            return summary_response(request, name[len("summary/"):], headers)
         if name.strip("/") == "facts.json":
             # The emergency numbers the page shows first, from the same content as the replies.
             return response.json({"emergency_numbers": emergency_numbers(), "dial": list(emergency_dial_codes())},

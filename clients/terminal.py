@@ -46,6 +46,7 @@ class Screen:
     choices: list[dict] = field(default_factory=list)
     step: Optional[dict] = None
     hands_free: bool = False
+    base_url: str = ""
 
 
 def load_user_id(path: Path = STATE / "terminal_user") -> str:
@@ -132,6 +133,32 @@ def render_custom(console: Console, custom: dict, screen: Screen) -> None:
         console.print(Text(f"Step {custom.get('index')} of {custom.get('total')}{timer}", style="bold green"))
     elif kind == "routine_done":
         console.print(Panel(Text("Routine finished. Well done!", style="bold"), border_style="green"))
+    elif kind == "progress":
+        render_progress(console, custom.get("entries") or [])
+    elif kind == "summary":
+        lines = [Text("Summary for your clinician (open in a browser while Unknot is running):", style="bold")]
+        for key, label in (("html", "page"), ("pdf", "PDF"), ("fhir", "FHIR")):
+            if isinstance(custom.get(key), str):
+                lines.append(Text(f"{label}: {screen.base_url}{custom[key]}"))
+        console.print(Panel(Group(*lines), border_style="cyan", title="Summary", title_align="left"))
+    elif kind == "erased":
+        console.print(Panel(Text("Your data has been deleted.", style="bold"), border_style="cyan"))
+
+
+def render_progress(console: Console, entries: list[dict]) -> None:
+    """Before and after per session as bars (newest first): the same numbers as the web chart."""
+    from rich.table import Table
+    table = Table(title="Pain before → after (0-10)", title_justify="left", show_edge=False)
+    for column in ("date", "area", "before", "after", ""):
+        table.add_column(column)
+    for e in entries:
+        before, after = e.get("before"), e.get("after")
+        bars = Text("█" * int(before or 0), style="red")
+        if after is not None:
+            bars.append(" → ").append("█" * int(after), style="green")
+        table.add_row(str(e.get("date")), str(e.get("region", "")).replace("_", " "),
+                      "–" if before is None else str(before), "–" if after is None else str(after), bars)
+    console.print(table)
 
 
 def _custom(message: dict) -> dict:
@@ -181,7 +208,7 @@ def resolve(typed: str, choices: list[dict]) -> str:
 
 
 def run(client: Client, console: Console, hands_free: bool = False, session=None) -> int:
-    screen = Screen(hands_free=hands_free)
+    screen = Screen(hands_free=hands_free, base_url=client.url.rsplit("/webhooks/", 1)[0])
     if session is None:
         # No cursor-position probing: some terminals (and pseudo-terminals) never answer it,
         # and prompt_toolkit would print a warning about that on screen.

@@ -1,4 +1,10 @@
-"""Command line: `python -m knowledge {check,load,export-nlu,stats}`."""
+"""Command line: `python -m knowledge {check,load,export-nlu,purge}`.
+
+`purge` deletes user data older than the retention period (UNKNOT_RETENTION_DAYS, default
+365 days, or --days): progress rows, warnings, summaries, preferences and emergency holds
+in DATABASE_URL, and conversation events in the tracker store (TRACKER_DATABASE_URL, else
+DATABASE_URL, else .state/tracker.db).
+"""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     load = sub.add_parser("load", help="validate and load the content into DATABASE_URL")
     load.add_argument("--force", action="store_true", help="reload even if unchanged")
     sub.add_parser("export-nlu", help="write Rasa lookup tables and synonyms from the content")
+    purge = sub.add_parser("purge", help="delete user data older than the retention period")
+    purge.add_argument("--days", type=int, default=None, help="retention in days (default UNKNOT_RETENTION_DAYS or 365)")
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
@@ -32,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"in {time.perf_counter() - started:.2f}s")
             else:
                 print(f"knowledge base up to date in {where}")
+        elif args.command == "purge":
+            from .retention import purge_everything, retention_days
+            days = args.days if args.days is not None else retention_days()
+            counts = purge_everything(days)
+            print(f"purged data older than {days} days: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         elif args.command == "export-nlu":
             from .nlu_export import write_nlu
             from .schema import load_terms

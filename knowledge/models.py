@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, LargeBinary, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -161,16 +161,53 @@ class ContentVersion(Base):
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class RoutineCompletion(Base):
-    """A user's finished routine: the progress store of the contract."""
+class RoutineSession(Base):
+    """One routine a user started: the history behind "how am I doing?", with the pain
+    before and after on the 0-10 numeric rating scale (either may be skipped)."""
 
-    __tablename__ = "user_routine_completion"
+    __tablename__ = "user_routine_session"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    sender_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_key: Mapped[str] = mapped_column(String(255), index=True)
     routine_id: Mapped[str] = mapped_column(String(80))
-    completed_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=lambda: datetime.now(timezone.utc)
-    )
+    region: Mapped[str] = mapped_column(String(40))
+    equipment: Mapped[str] = mapped_column(String(40))
+    before: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    after: Mapped[Optional[int]] = mapped_column(Integer, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class TriageRecord(Base):
+    """A referral warning given to a user: what the clinician's summary lists."""
+
+    __tablename__ = "user_triage_record"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_key: Mapped[str] = mapped_column(String(255), index=True)
+    level: Mapped[str] = mapped_column(String(20))
+    flags: Mapped[str] = mapped_column(Text)
+    advice: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class UserPreference(Base):
+    __tablename__ = "user_preference"
+    user_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    ask_pain: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UserSummary(Base):
+    """A summary for a clinician, as a page, a PDF and a FHIR R4 Bundle. Fetched by its
+    random id together with proof of the conversation (its SHA-256 is kept, not the id)."""
+
+    __tablename__ = "user_summary"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_key: Mapped[str] = mapped_column(String(255), index=True)
+    conversation_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    html: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    fhir: Mapped[str] = mapped_column(Text)
 
 
 class SafetyHold(Base):
@@ -188,6 +225,9 @@ class SafetyHold(Base):
     withdrawn_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
     withdraw_note: Mapped[Optional[str]] = mapped_column(String(255), nullable=True)
 
+
+# Every table that holds something of a user (erasure and retention go through all of them).
+USER_TABLES = [RoutineSession, TriageRecord, UserPreference, UserSummary, SafetyHold]
 
 CONTENT_TABLES = [
     RoutineStep, routine_activities, routine_contraindications, ScreeningItem, Screening,

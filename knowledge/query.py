@@ -157,6 +157,16 @@ class KnowledgeBase:
     def from_url(cls, url: str | None = None) -> "KnowledgeBase":
         return cls(make_engine(url))
 
+    @property
+    def progress(self) -> "Progress":
+        """The user's history: routines with pain ratings, warnings, preferences, summaries."""
+        from .progress import Progress
+        return Progress(self.engine)
+
+    def flag_titles(self) -> dict[str, str]:
+        with Session(self.engine) as session:
+            return dict(session.execute(select(m.RedFlag.id, m.RedFlag.title)).all())
+
     # ------------------------------------------------------------------ routines
     def routine(self, routine_id: str) -> Optional[RoutineView]:
         return _cached_routine(self.engine, routine_id)
@@ -314,15 +324,6 @@ class KnowledgeBase:
             return len(rows)
 
     # ------------------------------------------------------------------ progress
-    def record_completion(self, sender_id: str, routine_id: str) -> None:
-        with Session(self.engine) as session, session.begin():
-            session.add(m.RoutineCompletion(sender_id=sender_id[:255], routine_id=routine_id))
-
-    def completions(self, sender_id: str) -> int:
-        with Session(self.engine) as session:
-            return session.scalar(select(func.count()).select_from(m.RoutineCompletion)
-                                  .where(m.RoutineCompletion.sender_id == sender_id)) or 0
-
     def routine_count(self) -> int:
         with Session(self.engine) as session:
             return session.scalar(select(func.count()).select_from(m.Routine)) or 0

@@ -163,8 +163,19 @@ def stop(*processes: subprocess.Popen) -> None:
 QUIET = {"PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
+def private_sqlite(config: dict) -> None:
+    """The tracker store's SQLite file holds health data: owner-only, like knowledge/db.py's."""
+    if config.get("dialect") == "sqlite" and config.get("db"):
+        path = Path(config["db"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.touch(mode=0o600)
+        path.chmod(0o600)
+
+
 def start_servers(action_port: int, rasa_port: int, cors: str) -> tuple[subprocess.Popen, subprocess.Popen]:
     """The action server, then the Rasa server; logs go to .state/logs (appended)."""
+    private_sqlite(tracker_store_config(os.environ.get("TRACKER_DATABASE_URL") or os.environ.get("DATABASE_URL")))
     endpoints = write_endpoints(STATE / "endpoints.yml", action_port)
     ensure_free(action_port, "ACTION_PORT")
     ensure_free(rasa_port, "RASA_PORT")

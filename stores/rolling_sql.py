@@ -85,6 +85,13 @@ class RollingSQLTrackerStore(SQLTrackerStore):
             logger.error("could not save a conversation to the tracker store")
             raise
 
+    async def erase(self, sender_id: Text) -> int:
+        """Every stored event of this conversation, all sessions ("delete my data")."""
+        with self.session_scope() as session:
+            count = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.commit()
+        return int(count or 0)
+
     def _needs_rollover(self, tracker: DialogueStateTracker) -> bool:
         if self.rollover_after <= 0 or events_since_session_start(tracker) < self.rollover_after:
             return False

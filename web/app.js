@@ -43,6 +43,7 @@
   var connectionText = $("connection-text");
   var newChatButton = $("new-chat");
   var handsFree = $("hands-free");
+  var progressButton = $("show-progress");
   var KEY_HANDS_FREE = "unknot.handsFree";
 
   // ------------------------------------------------------------------ state
@@ -576,6 +577,99 @@
   }
 
   // ------------------------------------------------------------------ bot messages
+  // ------------------------------------------------------------------ progress, summary, erasure
+  var SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    return node;
+  }
+
+  // A chart of pain before and after each session (oldest left), with the same numbers as a
+  // table for screen readers and anyone who prefers text.
+  function renderProgress(data) {
+    var entries = Array.isArray(data.entries) ? data.entries.slice().reverse() : [];
+    var card = el("section", "progress-card");
+    card.setAttribute("aria-label", "Your progress");
+    card.appendChild(el("h3", "progress-title", "Pain before and after each session (0-10)"));
+    if (!entries.length) {
+      card.appendChild(el("p", "progress-empty", "No sessions yet."));
+      addItem("progress-item", card);
+      return;
+    }
+    var width = 320, height = 160, left = 26, bottom = 24, top = 8;
+    var step = entries.length > 1 ? (width - left - 10) / (entries.length - 1) : 0;
+    var chart = svg("svg", { viewBox: "0 0 " + width + " " + height, class: "progress-chart", role: "img",
+                             "aria-hidden": "true", focusable: "false" });
+    function y(v) { return top + (height - top - bottom) * (1 - v / 10); }
+    [0, 5, 10].forEach(function (v) {
+      chart.appendChild(svg("line", { x1: left, x2: width - 4, y1: y(v), y2: y(v), class: "grid" }));
+      var label = svg("text", { x: 2, y: y(v) + 4, class: "axis" });
+      label.textContent = String(v);
+      chart.appendChild(label);
+    });
+    ["before", "after"].forEach(function (key) {
+      var points = [];
+      entries.forEach(function (e, i) {
+        if (typeof e[key] === "number") points.push([left + 6 + i * step, y(e[key])]);
+      });
+      if (points.length > 1) {
+        chart.appendChild(svg("polyline", { points: points.map(function (p) { return p.join(","); }).join(" "),
+                                            class: "line " + key }));
+      }
+      points.forEach(function (p) { chart.appendChild(svg("circle", { cx: p[0], cy: p[1], r: 3.5, class: "dot " + key })); });
+    });
+    card.appendChild(chart);
+    var legend = el("p", "progress-legend");
+    legend.appendChild(el("span", "key before", "before"));
+    legend.appendChild(document.createTextNode(" "));
+    legend.appendChild(el("span", "key after", "after"));
+    card.appendChild(legend);
+    var table = el("table", "progress-table");
+    var caption = el("caption", null, "Your sessions, newest first");
+    table.appendChild(caption);
+    var head = el("tr");
+    ["Date", "Area", "Before", "After"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    table.appendChild(head);
+    data.entries.forEach(function (e) {
+      var row = el("tr");
+      [e.date, String(e.region || "").replace(/_/g, " "),
+       e.before === null || e.before === undefined ? "–" : String(e.before),
+       e.after === null || e.after === undefined ? "–" : String(e.after)].forEach(function (v) {
+        row.appendChild(el("td", null, v));
+      });
+      table.appendChild(row);
+    });
+    card.appendChild(table);
+    addItem("progress-item", card);
+  }
+
+  function renderSummary(data) {
+    var card = el("section", "summary-card");
+    card.appendChild(el("h3", null, "Summary for your clinician"));
+    [["html", "Open the printable page"], ["pdf", "Download the PDF"], ["fhir", "FHIR record (for clinic systems)"]]
+      .forEach(function (pair) {
+        var href = data[pair[0]];
+        if (typeof href !== "string" || href.indexOf("/webchat/summary/") !== 0) return;
+        var a = el("a", "summary-link", pair[1]);
+        a.href = href;
+        a.target = "_blank";
+        a.rel = "noopener";
+        card.appendChild(a);
+      });
+    addItem("summary-item", card);
+  }
+
+  // "Delete my data" was confirmed: the page forgets everything too, and this browser gets a
+  // new user id and a new conversation.
+  function renderErased() {
+    storageRemove(KEY_HISTORY);
+    storageRemove(KEY_USER);
+    storageRemove(KEY_SESSION);
+    state.events = [];
+    setTimeout(function () { newChatButton.click(); }, 3000);
+  }
+
   function renderBot(data) {
     if (!data || typeof data !== "object") return;
     var custom = data.custom;
@@ -584,6 +678,9 @@
       else if (custom.type === "step") renderStep(custom);
       else if (custom.type === "routine_done") renderDone(custom);
       else if (custom.type === "triage") renderTriage(custom);
+      else if (custom.type === "progress") renderProgress(custom);
+      else if (custom.type === "summary") renderSummary(custom);
+      else if (custom.type === "erased") renderErased(custom);
       if (typeof custom.text === "string" && custom.text) renderBotText(custom.text);
       return;
     }
@@ -693,6 +790,9 @@
       }).catch(function () { /* keep the defaults */ });
   }
   loadFacts();
+  if (progressButton) {
+    progressButton.addEventListener("click", function () { sendMessage("/ask_progress", "How am I doing?"); });
+  }
   if (handsFree) {
     handsFree.checked = storageGet(KEY_HANDS_FREE) === "1";
     handsFree.addEventListener("change", function () { storageSet(KEY_HANDS_FREE, handsFree.checked ? "1" : "0"); });

@@ -115,7 +115,8 @@ def test_step_controls_move_through_to_the_end(kb):
     assert out.slots["awaiting"] == "another_region"
     assert any("How often" in t for t in out.texts)
     from .conftest import _test_sender
-    assert kb.completions(_test_sender()) >= 1
+    done = [e for e in kb.progress.history(_test_sender()) if e.finished]
+    assert done and done[0].before == 5 and done[0].after == 3
 
 
 def test_pause_and_resume(kb):
