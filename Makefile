@@ -121,7 +121,7 @@ actions: envs kb
 
 # --------------------------------------------------------------------------- tests
 test-knowledge: $(ACTIONS_ENV)/.installed
-	cd $(ROOT) && $(ACTIONS_ENV)/bin/python -m pytest -q tests/knowledge tests/actions
+	cd $(ROOT) && $(ACTIONS_ENV)/bin/python -m pytest -q tests/knowledge tests/actions tests/clients
 
 test-rasa: $(RASA_ENV)/.installed $(SAFETY_CACHE) $(MODEL) kb
 	cd $(ROOT) && $(RASA_ENV)/bin/python -m pytest -q tests/safety tests/components tests/channels tests/stores tests/e2e

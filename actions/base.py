@@ -21,6 +21,9 @@ USER_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # Intents whose own action handles a pending safety question (the answer buttons, a red
 # flag, a correction); any other message while one is asked is read as a typed answer.
 ANSWERS_ITSELF = {"affirm", "deny", "report_red_flag", "correct_red_flag", "retract"}
+# Still answered during an emergency: a summary to show the ambulance crew or doctor, and the
+# user's right to erase their data (the emergency advice is repeated after either).
+ALLOWED_IN_EMERGENCY = {"request_summary", "delete_data"}
 # Intents whose own action handles a pending pain rating or deletion question.
 RATING_INTENTS = {"affirm", "deny", "rate_pain", "pain_questions_off", "pain_questions_on", "report_red_flag",
                   "correct_red_flag", "retract", "delete_data"}
@@ -96,7 +99,8 @@ class UnknotAction(Action, metaclass=ABCMeta):
         if not self.safety_first:
             safety_flow.note_concerns(state, kb, concerns)
             return False
-        if state.emergency and intent not in ANSWERS_ITSELF and intent not in ANSWERED_THEN_ASKED_AGAIN:
+        if state.emergency and intent not in ANSWERS_ITSELF | ANSWERED_THEN_ASKED_AGAIN | ALLOWED_IN_EMERGENCY \
+                and state.awaiting != Awaiting.DELETE_CONFIRM:
             safety_flow.emergency_reminder(state, kb, reply)
             return True
         if state.asking_safety_question and intent not in ANSWERS_ITSELF | ANSWERED_THEN_ASKED_AGAIN:

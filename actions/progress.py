@@ -33,6 +33,8 @@ class ActionProgress(UnknotAction):
 
 
 class ActionSummary(UnknotAction):
+    takes_user_info = False
+
     def name(self) -> str:
         return "action_summary"
 

@@ -103,10 +103,18 @@ def render(console: Console, messages: list[dict], screen: Screen) -> None:
             screen.choices = [b for b in message["buttons"] if isinstance(b, dict) and b.get("title")]
     if screen.choices:
         line = Text("  ")
-        for number, choice in enumerate(screen.choices, start=1):
-            line.append(f"{number}) ", style="bold cyan").append(str(choice["title"])).append("   ")
-        console.print(line)
-        console.print(Text("  Type a number, the choice, or your own words.", style="dim"))
+        if _scale(screen.choices):
+            # A 0-10 scale: the numbers are the answers themselves; the rest by name.
+            for choice in screen.choices:
+                title = str(choice["title"])
+                line.append(title + "  ", style="bold cyan" if title.isdigit() else None)
+            console.print(line)
+            console.print(Text("  Type a number from 0 to 10, or one of the words.", style="dim"))
+        else:
+            for number, choice in enumerate(screen.choices, start=1):
+                line.append(f"{number}) ", style="bold cyan").append(str(choice["title"])).append("   ")
+            console.print(line)
+            console.print(Text("  Type a number, the choice, or your own words.", style="dim"))
 
 
 def render_custom(console: Console, custom: dict, screen: Screen) -> None:
@@ -193,17 +201,21 @@ def countdown(console: Console, seconds: int) -> bool:
 
 
 # --------------------------------------------------------------------------- input
+def _scale(choices: list[dict]) -> bool:
+    return sum(str(c.get("title", "")).isdigit() for c in choices) >= 5
+
+
 def resolve(typed: str, choices: list[dict]) -> str:
-    """What to send for a line typed at a question: a choice's payload (by number or title),
-    otherwise the words themselves."""
+    """What to send for a line typed at a question: a choice's payload (by its title, or by
+    its number in the list unless the choices are a 0-10 scale), otherwise the words."""
     text = typed.strip()
     if choices:
-        if text.isdigit() and 1 <= int(text) <= len(choices):
-            return str(choices[int(text) - 1].get("payload") or choices[int(text) - 1]["title"])
         lowered = text.lower()
         for choice in choices:
             if lowered == str(choice.get("title", "")).strip().lower():
                 return str(choice.get("payload") or choice["title"])
+        if text.isdigit() and not _scale(choices) and 1 <= int(text) <= len(choices):
+            return str(choices[int(text) - 1].get("payload") or choices[int(text) - 1]["title"])
     return text
 
 

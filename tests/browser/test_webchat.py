@@ -42,12 +42,16 @@ CONTRAST_CHECK = """() => {
 }"""
 
 
-def start_routine(chat):
-    """Free text, then the "Start it" button: the routine card and step 1 appear."""
+def start_routine(chat, before: str = "6"):
+    """Free text, the "Start it" button, then the pain before (0-10): the routine card and
+    step 1 appear."""
     chat.say(SORE_QUADS)
     start = chat.active_choices().get_by_role("button", name="Start it", exact=True)
     expect(start).to_be_visible()
     start.click()
+    rating = chat.active_choices().get_by_role("button", name=before, exact=True)
+    expect(rating).to_be_visible()
+    rating.click()
     card = chat.page.locator(".routine-card").last
     expect(card).to_be_visible()
     expect(chat.current_step()).to_have_attribute("data-index", "1")
@@ -260,3 +264,27 @@ def test_only_the_page_files_are_served_with_a_strict_policy(servers):
     for path in ["package.json", "package-lock.json", "node_modules/socket.io-client/package.json",
                  "../credentials.yml", "..%2fcredentials.yml", ".npmrc"]:
         assert get(path)[0] == 404, path
+
+
+def test_progress_view_with_a_chart_and_a_text_alternative(chat):
+    page = chat(PHONE).open()
+    card = start_routine(page, before="7")
+    total = int(card.locator(".fact", has_text="Steps").locator("dd").inner_text())
+    for _ in range(total):
+        page.choose("Done, next")
+    after = page.active_choices().get_by_role("button", name="3", exact=True)
+    expect(after).to_be_visible()
+    after.click()
+    expect(page.page.locator(".bubble.bot").last).to_contain_text("Would you like a routine for another area?")
+    page.page.locator("#show-progress").click()
+    progress = page.page.locator(".progress-card").last
+    expect(progress).to_be_visible()
+    expect(progress.locator("svg.progress-chart circle")).to_have_count(2)
+    rows = progress.locator(".progress-table tr")
+    expect(rows).to_have_count(2)  # the header and one session
+    expect(rows.nth(1)).to_contain_text("7")
+    expect(rows.nth(1)).to_contain_text("3")
+    width = page.page.evaluate("document.querySelector('.progress-card').getBoundingClientRect().width")
+    assert width <= 360
+    page.screenshot("08-progress-phone")
+    assert page.page.evaluate(CONTRAST_CHECK) == []

@@ -1,6 +1,9 @@
 """Whole conversations through /webhooks/rest/webhook against the real servers."""
 from __future__ import annotations
 
+import sqlite3
+import urllib.error
+import urllib.request
 import uuid
 
 
@@ -20,6 +23,8 @@ def test_free_text_conversation_to_a_finished_routine(servers):
     assert offer, reply
     assert {b["payload"] for b in offer[-1]["buttons"]} == {"/affirm", "/request_alternatives"}
     reply = servers.send(sender, "yes let's do it")
+    assert any(b["payload"] == '/rate_pain{"pain":6}' for m in reply for b in m.get("buttons") or []), reply
+    reply = servers.send(sender, "about a 6")
     routine = customs(reply, "routine")
     assert routine and set(routine[0]) == {"type", "id", "title", "region", "equipment", "steps"}
     assert routine[0]["region"] == "quads" and routine[0]["equipment"] == "foam_roller"
@@ -35,6 +40,8 @@ def test_free_text_conversation_to_a_finished_routine(servers):
         assert customs(reply, "step")[0]["index"] == expected, reply
     reply = servers.send(sender, "done")
     assert customs(reply, "routine_done") == [{"type": "routine_done", "routine": routine[0]["id"]}]
+    reply = servers.send(sender, "3")
+    assert "6 to 3" in texts(reply) and "another area" in texts(reply)
 
 
 def test_red_flag_in_the_first_message_gets_a_triage_payload(servers):
@@ -68,6 +75,7 @@ def test_an_ambiguous_chest_mention_and_no_goes_on(servers):
     assert "Where are you sore" not in texts(reply), reply
     assert any(b["payload"] == "/affirm" for m in reply for b in m.get("buttons") or []), reply
     reply = servers.send(sender, "/affirm")
+    reply = servers.send(sender, "/deny")  # skip the pain rating
     assert customs(reply, "routine") and customs(reply, "routine")[0]["region"] == "chest", reply
 
 
@@ -102,6 +110,8 @@ def test_conversation_survives_a_server_restart(servers):
     reply = servers.send(sender, "start")
     if not customs(reply, "step"):
         reply = servers.send(sender, "yes")
+    if not customs(reply, "step"):
+        reply = servers.send(sender, "5")  # the pain before
     assert customs(reply, "step")[0]["index"] == 1
     servers.stop_rasa()
     servers.start_rasa()
@@ -141,3 +151,46 @@ def test_only_the_rasa_server_listens_beyond_loopback(servers):
             listening[int(port, 16)] = address
     assert listening.get(servers.action_port) == "0100007F"  # 127.0.0.1
     assert listening.get(servers.rasa_port) == "0100007F"
+
+
+def _get(servers, path: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{servers.rasa_port}{path}", headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, b"", dict(error.headers)
+
+
+def test_a_summary_only_for_the_holder_of_the_conversation(servers):
+    sender = uuid.uuid4().hex  # 128 random bits, like the web page's conversation ids
+    servers.send(sender, "my neck is stiff and I've been dizzy with double vision since yesterday")
+    reply = servers.send(sender, "make a summary for my GP")
+    summary = customs(reply, "summary")
+    assert summary, reply
+    for kind in ("html", "pdf", "fhir"):
+        status, body, headers = _get(servers, summary[0][kind])
+        assert status == 200 and body, kind
+        assert headers.get("X-Content-Type-Options") == "nosniff"
+    status, body, _ = _get(servers, summary[0]["pdf"])
+    assert body.startswith(b"%PDF")
+    bare = summary[0]["pdf"].split("?")[0]
+    assert _get(servers, bare)[0] == 404
+    assert _get(servers, bare + "?conversation=someone-else")[0] == 404
+
+
+def test_delete_my_data_leaves_no_event_of_the_conversation(servers):
+    sender = f"rest-{uuid.uuid4().hex}"
+    servers.send(sender, "my calves are tight after running, I have a foam roller")
+    reply = servers.send(sender, "delete my data")
+    assert any(b["payload"] == "/affirm" for m in reply for b in m.get("buttons") or []), reply
+    reply = servers.send(sender, "/affirm")
+    assert customs(reply, "erased"), reply
+    database = servers.workdir / "unknot.db"
+    with sqlite3.connect(database) as connection:
+        left = connection.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
+        user_rows = sum(connection.execute(f"SELECT COUNT(*) FROM {table} WHERE user_key = ?", (sender,)).fetchone()[0]
+                        for table in ("user_routine_session", "user_triage_record", "user_preference",
+                                      "user_summary", "user_safety_hold"))
+    assert left == 0 and user_rows == 0
+    assert servers.send(sender, "hi")  # a fresh start afterwards

@@ -43,11 +43,14 @@ def test_a_whole_routine_by_numbers(terminal):
     screen = say(terminal, "my quads are sore after a long bike ride, I have a foam roller")
     assert "1) Start it" in screen and "2) Show alternatives" in screen
     screen = say(terminal, "1")
+    assert "How sore" in screen or "how sore" in screen
+    screen = say(terminal, "7")  # on the 0-10 scale a number is the rating itself
     assert "Routine" in screen and "Step 1 of" in screen
     total = int(re.search(r"Step 1 of (\d+)", screen).group(1))
     for _ in range(total):
         screen = say(terminal, "1")  # Done, next
     assert "Routine finished" in screen
+    screen = say(terminal, "skip")
 
 
 def test_no_typed_at_the_safety_screen_is_a_no(terminal):
@@ -71,3 +74,4 @@ def test_stop_leaves_cleanly(terminal):
     terminal.expect(pexpect.EOF)
     terminal.close()
     assert terminal.exitstatus == 0
+

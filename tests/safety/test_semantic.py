@@ -28,7 +28,9 @@ def test_every_runtime_matches_sentence_transformers(runtime, agreement, onnx_en
     cosines = (got * VECTORS).sum(axis=1)
     assert cosines.min() > agreement, dict(zip(TEXTS, cosines.round(5)))
     one_by_one = np.vstack([encoder.encode([t]) for t in TEXTS[:3]])
-    assert np.allclose(one_by_one, got[:3], atol=1e-4)  # padding in a batch changes nothing
+    # Padding in a batch changes nothing (float); int8 scales activations per batch, so a
+    # sentence embedded alone or in a batch agrees to within quantisation noise.
+    assert ((one_by_one * got[:3]).sum(axis=1) > (0.99 if runtime == "onnx" else 0.99999)).all()
 
 
 def test_empty_input_gives_no_vectors(onnx_encoder):
