@@ -26,12 +26,13 @@ TRAINING_INPUTS := $(ROOT)/config.yml $(ROOT)/domain.yml $(GENERATED_NLU) \
 	$(shell find $(ROOT)/data -name '*.yml' -not -path '*/generated/*' 2>/dev/null) \
 	$(wildcard $(ROOT)/components/*.py)
 
-.PHONY: help setup envs kb nlu-data train chat serve actions test test-knowledge test-actions \
-	test-rasa test-browser validate bench lock clean web safety-cache
+.PHONY: help setup envs kb nlu-data train chat serve cluster actions test test-knowledge test-actions \
+	test-rasa test-browser test-cluster validate bench lock clean web safety-cache
 
 help:
 	@echo "make chat    talk to Unknot in the terminal (sets everything up on first run)"
 	@echo "make serve   run the assistant with the REST and socket.io channels and the web chat"
+	@echo "make cluster the scale-out topology: HAProxy, several Rasa and action servers, PostgreSQL, Redis, RabbitMQ"
 	@echo "make test    run every test (the same suite CI runs)"
 	@echo "make train   train the model if config, domain or data changed"
 	@echo "make bench   run the benchmarks (results in benchmarks/results/)"
@@ -116,6 +117,12 @@ chat: setup
 serve: setup web
 	@cd $(ROOT) && exec $(RASA_ENV)/bin/python scripts/run.py serve
 
+# The scale-out topology on this machine: HAProxy, N Rasa servers, M action servers,
+# PostgreSQL, Redis and RabbitMQ (see scripts/cluster.py and the README).
+cluster: setup web
+	@command -v haproxy >/dev/null || { echo "HAProxy missing: apt-get install -y haproxy"; exit 1; }
+	@cd $(ROOT) && exec $(RASA_ENV)/bin/python scripts/cluster.py
+
 actions: envs kb
 	cd $(ROOT) && $(ACTIONS_ENV)/bin/python -m rasa_sdk --actions actions --port $${ACTION_PORT:-5055}
 
@@ -133,11 +140,18 @@ test-browser: $(RASA_ENV)/.installed $(SAFETY_CACHE) $(MODEL) kb web
 validate: $(RASA_ENV)/.installed $(GENERATED_NLU)
 	cd $(ROOT) && $(RASA) data validate --fail-on-warnings --quiet
 
+# The cluster under faults and load (needs HAProxy, PostgreSQL, Redis, RabbitMQ; .ci/run
+# installs HAProxy and starts the services if they are down).
+test-cluster: $(RASA_ENV)/.installed $(SAFETY_CACHE) $(MODEL) kb web
+	@command -v haproxy >/dev/null || { echo "HAProxy missing: apt-get install -y haproxy"; exit 1; }
+	cd $(ROOT) && $(RASA_ENV)/bin/python -m pytest -q tests/cluster
+
 test: envs
 	@$(MAKE) --no-print-directory test-knowledge
 	@$(MAKE) --no-print-directory validate
 	@$(MAKE) --no-print-directory test-rasa
 	@$(MAKE) --no-print-directory test-browser
+	@$(MAKE) --no-print-directory test-cluster
 
 # Measures and reports (benchmarks/results/); not part of make test. About 15-20 minutes.
 bench: setup

@@ -163,6 +163,70 @@ def stop(*processes: subprocess.Popen) -> None:
 QUIET = {"PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
+class Child:
+    def __init__(self, name: str, command: list[str], env: dict, log: Path, port: int | None, kind: str,
+                 health: str | None):
+        self.name, self.command, self.env, self.log = name, command, env, log
+        self.port, self.kind, self.health = port, kind, health
+        self.process: subprocess.Popen | None = None
+        self.restarts = 0
+        self.next_start = 0.0
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=self.log.open("a"),
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+
+class Supervisor:
+    """The one process manager of `make serve` and `make cluster`: starts children in their
+    own process groups with their logs appended, restarts one that dies (with a growing
+    pause), and stops them all, gently then firmly."""
+
+    def __init__(self, log_dir: Path):
+        self.log_dir = log_dir
+        self.children: dict[str, Child] = {}
+
+    def add(self, name: str, command: list[str], env: dict, port: int | None = None, kind: str = "",
+            health: str | None = None) -> Child:
+        child = Child(name, [str(c) for c in command], env, self.log_dir / f"{name}.log", port, kind, health)
+        self.children[name] = child
+        child.start()
+        return child
+
+    def process(self, name: str) -> subprocess.Popen:
+        return self.children[name].process
+
+    def log(self, name: str) -> Path:
+        return self.children[name].log
+
+    def wait_healthy(self, timeout: float) -> None:
+        for child in self.children.values():
+            if child.health:
+                wait_for(child.health, child.process, timeout, child.log)
+
+    def keep_alive(self) -> list[Child]:
+        """Restarts the children that stopped; returns them."""
+        restarted = []
+        now = time.monotonic()
+        for child in self.children.values():
+            if child.process.poll() is None or now < child.next_start:
+                continue
+            child.restarts += 1
+            child.next_start = now + min(30.0, 2.0 ** min(child.restarts, 5))
+            with child.log.open("a") as fh:
+                fh.write(f"\n--- {child.name} exited with {child.process.returncode}; restarting "
+                         f"(restart {child.restarts}) ---\n")
+            child.start()
+            restarted.append(child)
+            print(f"restarted {child.kind or child.name} {child.port or ''} {child.process.pid}".replace("  ", " "),
+                  flush=True)
+        return restarted
+
+    def stop_all(self) -> None:
+        stop(*(c.process for c in reversed(list(self.children.values())) if c.process))
+
+
 def private_sqlite(config: dict) -> None:
     """The tracker store's SQLite file holds health data: owner-only, like knowledge/db.py's."""
     if config.get("dialect") == "sqlite" and config.get("db"):

@@ -15,6 +15,8 @@ must have no region and no routine-leading intent. Aggregates only unless --show
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import asyncio
 import json
 import sys
@@ -23,6 +25,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+# Before Rasa is imported: Rasa logs every parsed text at debug level, never wanted here.
+os.environ["LOG_LEVEL"] = "WARNING"
 sys.path.insert(0, str(ROOT))
 SEALED = Path(__file__).resolve().parent / "sealed_voices.yml"
 MODEL = ROOT / "models" / "unknot.tar.gz"
@@ -81,11 +85,11 @@ def measure(parsed: list[dict], messages: list[dict]) -> tuple[dict, list]:
 
 
 def parse_all(texts: list[str]) -> list[dict]:
-    import logging
-    logging.getLogger().setLevel(logging.WARNING)  # Rasa logs each parsed text at debug level
-    for name in ("rasa", "rasa.core.processor", "rasa.core.agent"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    import os
+    os.environ["LOG_LEVEL"] = "WARNING"  # Rasa logs each parsed text at debug level: never for a sealed set
     from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    configure_logging_and_warnings(logging.WARNING)
     agent = Agent.load(str(MODEL))
 
     async def run():
