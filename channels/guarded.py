@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -75,6 +76,7 @@ class SocketIOCustomOutput(SocketIOOutput):
 
 DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
 MAX_MESSAGE_CHARS = 5000
+TURN_TIMEOUT = float(__import__("os").environ.get("UNKNOT_TURN_TIMEOUT", "45"))
 # Messages per sender per this many seconds; UNKNOT_RATE_LIMIT="30/60" sets it, "off" turns it
 # off (the benchmarks drive one conversation through hundreds of turns).
 RATE_LIMIT = (30, 60.0)
@@ -181,7 +183,16 @@ def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Cal
         message.output_channel = counting
         STORE_FAILURE.set(None)
         try:
-            await on_new_message(message)
+            # Below Sanic's 60 s response timeout, which would cancel the turn and return an
+            # empty reply: a hung action server gets the user a clear message instead.
+            await asyncio.wait_for(on_new_message(message), timeout=TURN_TIMEOUT)
+        except asyncio.TimeoutError:
+            logger.error("a turn of %s took longer than %ss; answering that I'm having trouble",
+                         message.sender_id, TURN_TIMEOUT)
+            collected = getattr(counting.inner, "messages", None)
+            if isinstance(collected, list):
+                collected.clear()
+            counting.sent = 0
         except Exception:  # noqa: BLE001
             logger.exception("handling a message failed")
         if STORE_FAILURE.get():

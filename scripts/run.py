@@ -84,6 +84,9 @@ def write_endpoints(path: Path, action_port: int, env: dict | None = None) -> Pa
     if lock:
         text += _yaml_block("lock_store", lock)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # It may hold a database password: owner-only, written without a window where it is not.
+    path.touch(mode=0o600)
+    path.chmod(0o600)
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -276,6 +279,7 @@ def chat() -> int:
 
 
 def serve() -> int:
+    """Both servers under the supervisor (a crashed one is restarted), until Ctrl-C or SIGTERM."""
     action_port = int(os.environ.get("ACTION_PORT", "5055"))
     rasa_port = int(os.environ.get("RASA_PORT", "5005"))
     host = os.environ.get("WEB_HOST", "127.0.0.1")
@@ -287,18 +291,26 @@ def serve() -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    actions, rasa = start_servers(action_port, rasa_port, origin)
+    ensure_free(action_port, "ACTION_PORT")
+    ensure_free(rasa_port, "RASA_PORT")
+    config = tracker_store_config(os.environ.get("TRACKER_DATABASE_URL") or os.environ.get("DATABASE_URL"))
+    private_sqlite(config)
+    endpoints = write_endpoints(STATE / "endpoints.yml", action_port)
+    supervisor = Supervisor(STATE / "logs")
     try:
+        supervisor.add("actions", action_server_command(action_port), action_server_env(), port=action_port,
+                       kind="actions", health=f"http://127.0.0.1:{action_port}/health")
+        supervisor.add("rasa", rasa_server_command(rasa_port, endpoints, origin), {**os.environ, **QUIET},
+                       port=rasa_port, kind="rasa", health=f"http://127.0.0.1:{rasa_port}/")
+        supervisor.wait_healthy(timeout=240)
         print(f"Web chat: {origin}/webchat/", flush=True)
         print(f"REST: POST {origin}/webhooks/rest/webhook  (Ctrl-C to stop)", flush=True)
         while not stopping["now"]:
-            if actions.poll() is not None or rasa.poll() is not None:
-                print("A server stopped unexpectedly; see .state/logs/.", file=sys.stderr)
-                return 1
+            supervisor.keep_alive()
             time.sleep(0.5)
         return 0
     finally:
-        stop(rasa, actions)
+        supervisor.stop_all()
         print("Stopped.", flush=True)
 
 
