@@ -103,8 +103,10 @@ class UnknotAction(Action, metaclass=ABCMeta):
                 and state.awaiting != Awaiting.DELETE_CONFIRM:
             safety_flow.emergency_reminder(state, kb, reply)
             return True
-        if state.asking_safety_question and intent not in ANSWERS_ITSELF | ANSWERED_THEN_ASKED_AGAIN:
-            safety_flow.answer_screening_in_words(state, kb, reply, tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        if state.asking_safety_question and intent not in ANSWERS_ITSELF and (
+                intent not in ANSWERED_THEN_ASKED_AGAIN or safety_flow.leading_answer(text) is not None):
+            safety_flow.answer_screening_in_words(state, kb, reply, text)
             safety_flow.note_concerns(state, kb, concerns)
             return True
         safety_flow.note_concerns(state, kb, concerns)

@@ -163,6 +163,18 @@ class ActionFallback(UnknotAction):
                 flow.button("What can you do?", "/ask_help")])
 
 
+# A bare "start"/"begin"/"go" right after a routine was offered means "start it": only these
+# words make it a request to wipe the conversation.
+_RESET_WORDS = re.compile(r"\b(?:over|again|afresh|scratch|reset|restart|new|fresh|beginning|top|clear|redo|"
+                          r"wipe|forget)\b", re.IGNORECASE)
+
+
+def means_start_the_offer(tracker: Tracker) -> bool:
+    """True when "start" answers a pending routine offer rather than asking to start over."""
+    text = tracker.latest_message.get("text") or ""
+    return tracker.get_slot("awaiting") == "offer" and not text.startswith("/") and not _RESET_WORDS.search(text)
+
+
 class ActionStartOver(UnknotAction):
     """Forgets the conversation and asks where it hurts, as a new one would."""
 
@@ -176,6 +188,8 @@ class ActionStartOver(UnknotAction):
         reply.utter("restart")
 
     async def run(self, dispatcher, tracker, domain):
+        if means_start_the_offer(tracker):
+            return await ActionAffirm().run(dispatcher, tracker, domain)
         events = await super().run(dispatcher, tracker, domain)
         emergency = tracker.get_slot("triage_level") == "emergency_now"
         return events if emergency else [Restarted()]

@@ -51,6 +51,20 @@ def yes_or_no(text: str) -> Optional[bool]:
     return None
 
 
+def leading_answer(text: str) -> Optional[bool]:
+    """A statement that opens with yes or no ("no, it's just sore when I press on it") answers
+    the pending question even when it also reads like a question about pressure or duration;
+    a real question ("yes but how long?") is answered first instead."""
+    text = (text or "").strip()
+    if not text or "?" in text:
+        return None
+    if _NO.search(text):
+        return False
+    if _YES.search(text):
+        return True
+    return None
+
+
 # --------------------------------------------------------------------------- ask, don't guess
 def note_concerns(state: DialogueState, kb: KnowledgeBase, areas: Iterable[str]) -> None:
     """Remembers the high-risk areas of this message that still need their safety question."""

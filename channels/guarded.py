@@ -220,6 +220,8 @@ def remember_app(blueprint: Blueprint) -> None:
     @blueprint.listener("after_server_start")
     async def remember(app, _loop) -> None:  # noqa: ANN001
         _APP["app"] = app
+        from .speedups import install
+        install()
 
 
 async def erase_conversation(sender_id: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from actions import base
 from actions.conversation import (ActionAffirm, ActionAnswerQuestion, ActionDeny, ActionFallback,
-                                  ActionHandlePain, ActionOutOfScope, ActionSmallTalk)
+                                  ActionHandlePain, ActionOutOfScope, ActionSmallTalk, ActionStartOver)
 from actions.routine import ActionChooseRoutine, ActionShowAlternatives, ActionStepControl
 from actions.safety import ActionCorrectRedFlag, ActionTriage
 
@@ -26,6 +26,16 @@ def test_everything_in_the_first_message_goes_straight_to_the_offer(kb):
     assert offered.region == "quads" and offered.equipment == "foam_roller"
     assert offered.title in out.texts[-1]
     assert {b["payload"] for b in out.buttons} == {"/affirm", "/request_alternatives"}
+
+
+def test_a_bare_start_after_an_offer_starts_the_routine_and_start_over_still_restarts(kb):
+    offer = run_action(ActionHandlePain(), make_tracker(entities=[
+        entity("body_region", "quads"), entity("activity", "cycling"), entity("equipment", "foam_roller")]))
+    started = run_action(ActionStartOver(), make_tracker(offer.slots, intent="start_over", text="start"))
+    assert not any(e.get("event") == "restart" for e in started.events)
+    assert started.slots["awaiting"] in ("rate_before", "step")
+    wiped = run_action(ActionStartOver(), make_tracker(offer.slots, intent="start_over", text="start over"))
+    assert any(e.get("event") == "restart" for e in wiped.events)
 
 
 def test_only_missing_things_are_asked_activity_once_then_equipment(kb):

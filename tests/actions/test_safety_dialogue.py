@@ -77,6 +77,16 @@ def test_a_question_while_asked_is_answered_then_the_safety_question_comes_back(
     assert out.responses[0] == "answer_pressure" and out.slots["awaiting"] == "screening"
 
 
+@pytest.mark.parametrize("text, level", [("no, it's just sore when I press on the muscle", "self_care"),
+                                         ("yes, and it gets worse when I press", "emergency_now")])
+def test_an_answer_that_reads_like_a_question_is_still_an_answer(kb, text, level):
+    """NLU may call "no, it's just sore when I press" ask_pressure; it opens with "no", so it answers."""
+    out = _ask_about_the_chest()
+    out = run_action(ActionAnswerQuestion(), make_tracker(out.slots, intent="ask_pressure", text=text))
+    assert out.slots["triage_level"] == level and out.slots["awaiting"] != "screening"
+    assert "answer_pressure" not in out.responses
+
+
 def test_a_new_symptom_instead_of_an_answer_decides_the_level(kb):
     out = _ask_about_the_chest()
     out = run_action(ActionTriage(), make_tracker(out.slots, intent="report_red_flag",

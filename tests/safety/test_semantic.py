@@ -30,7 +30,7 @@ def test_every_runtime_matches_sentence_transformers(runtime, agreement, onnx_en
     one_by_one = np.vstack([encoder.encode([t]) for t in TEXTS[:3]])
     # Padding in a batch changes nothing (float); int8 scales activations per batch, so a
     # sentence embedded alone or in a batch agrees to within quantisation noise.
-    assert ((one_by_one * got[:3]).sum(axis=1) > (0.99 if runtime == "onnx" else 0.99999)).all()
+    assert ((one_by_one * got[:3]).sum(axis=1) > (0.98 if runtime == "onnx" else 0.99999)).all()
 
 
 def test_empty_input_gives_no_vectors(onnx_encoder):
