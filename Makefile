@@ -93,7 +93,7 @@ train: $(MODEL)
 # packaged weights, the word lists for spelling tolerance and the embedded examples.
 SAFETY_CACHE := $(STATE)/cache/.built
 $(SAFETY_CACHE): $(RASA_ENV)/.installed $(ROOT)/knowledge/content/red_flags.yml $(wildcard $(ROOT)/safety/*.py) \
-		$(wildcard $(ROOT)/safety/training/*.yml) $(wildcard $(ROOT)/safety/terms/*.yml)
+		$(wildcard $(ROOT)/safety/training/*.yml) $(wildcard $(ROOT)/safety/terms/*.yml) $(wildcard $(ROOT)/data/nlu/*.yml)
 	cd $(ROOT) && $(RASA_ENV)/bin/python -m safety build
 	touch $@
 
@@ -131,7 +131,7 @@ test-knowledge: $(ACTIONS_ENV)/.installed
 	cd $(ROOT) && $(ACTIONS_ENV)/bin/python -m pytest -q tests/knowledge tests/actions tests/clients
 
 test-rasa: $(RASA_ENV)/.installed $(SAFETY_CACHE) $(MODEL) kb
-	cd $(ROOT) && $(RASA_ENV)/bin/python -m pytest -q tests/safety tests/components tests/channels tests/stores tests/e2e
+	cd $(ROOT) && $(RASA_ENV)/bin/python -m pytest -q tests/safety tests/components tests/channels tests/stores tests/benchmarks tests/e2e
 
 test-browser: $(RASA_ENV)/.installed $(SAFETY_CACHE) $(MODEL) kb web
 	@command -v chromium >/dev/null || { echo "Chromium missing: apt-get install -y chromium"; exit 1; }

@@ -1,14 +1,15 @@
 """`make bench`: Unknot's benchmarks, written to benchmarks/results/ (latest.json,
 latest.md and PNG plots).
 
-    .venv/rasa/bin/python benchmarks/run.py [--quick] [--keep-tmp]
+    .venv/rasa/bin/python benchmarks/run.py [--quick] [--cluster] [--keep-tmp]
 
 Measures understanding (held-out NLU file, Rasa cross-validation), safety (the safety
 suites, detector time), speed next to the bare `rasa init` starter bot (REST latency and
 throughput at 1, 8 and 32 concurrent conversations), the cost of a long conversation,
 memory, start-up, training time, model size and knowledge-base query time. Everything
 it starts listens on 127.0.0.1 only and is stopped at the end, also on Ctrl-C.
-`--quick` skips the cross-validation and the timed training (about 8 minutes less).
+`--quick` skips the cross-validation and the timed training (about 8 minutes less);
+`--cluster` adds the scale-out topology (1 vs 2 Rasa servers behind HAProxy).
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import report, serving  # noqa: E402
+from benchmarks import profile, report, serving  # noqa: E402
 from benchmarks.common import (ACTIONS_BIN, MODEL, RASA_BIN, RESULTS, Children, MemoryWatch,  # noqa: E402
                                Progress, bench_env)
 
@@ -42,10 +43,11 @@ LEVELS = (1, 8, 32)
 LONG_TURNS = 211
 # Latency "at turn T" is the median of the 12 turns starting there: two whole cycles of
 # the repeating mid-conversation messages, so every checkpoint has the same message mix.
-# The first full cycle starts at turn 4 (turns 1-3 open the conversation), so "turn 1"
-# is measured over turns 4-15; the bare first message is reported too.
+# The first full cycle starts at turn 5 (turns 1-4 open the conversation and rate the pain
+# before the routine), so "turn 1" is measured over turns 5-16; the bare first message is
+# reported too.
 WINDOW = 12
-CHECKPOINTS = {1: 4, 50: 50, 100: 100, 200: 200}
+CHECKPOINTS = {1: 5, 50: 50, 100: 100, 200: 200}
 CV_FOLDS = 3
 
 
@@ -62,8 +64,12 @@ class Bench:
         phases = [("environment", self.environment), ("safety suite", self.safety),
                   ("held-out NLU evaluation", self.heldout), ("starter bot: rasa init + training", self.starter),
                   ("serving both bots (start-up, knowledge base)", self.serve),
-                  ("load: concurrent conversations", self.load), ("long conversation (211 turns each)", self.long),
+                  ("load: concurrent conversations", self.load),
+                  ("profile: where a message's time goes (py-spy, 1 and 32 at a time)", self.profile),
+                  ("long conversation (211 turns each)", self.long),
                   ("stopping the servers", self.stop_servers)]
+        if args.cluster:
+            phases.append(("cluster: 1 vs 2 Rasa servers behind HAProxy", self.cluster))
         if not args.quick:
             phases += [("training time (rasa train --force, cold cache)", self.training),
                        (f"cross-validation ({CV_FOLDS} folds, {args.cv_epochs} epochs)", self.cross_validation)]
@@ -169,6 +175,35 @@ class Bench:
                                              load["starter"][str(u)]["throughput_rps"])}
                 for u in LEVELS}
         self.results["load"] = load
+
+    def profile(self):
+        """py-spy on both Unknot servers during a load run at 1 and at 32 conversations (not
+        the timed runs above, so sampling never touches the latency figures)."""
+        bot = self.bots.get("unknot")
+        if bot is None:
+            raise RuntimeError("Unknot is not being served")
+        out_dir = self.tmp / "profile"
+        results = {}
+        for users, count in ((1, 12), (32, 64)):
+            label = f"{users}-at-a-time"
+            with profile.record({"rasa": bot.rasa.pid, "actions": bot.actions.pid}, out_dir, label) as files:
+                load = serving.run_load(bot, serving.UNKNOT_CONVERSATIONS, users, count,
+                                        lambda n, total: self.progress.step(f"profiled, {users} at a time", n, total))
+            messages = sum(len(serving.UNKNOT_CONVERSATIONS[i % len(serving.UNKNOT_CONVERSATIONS)])
+                           for i in range(count))
+            results[str(users)] = {
+                "messages": messages, "p50_ms_while_sampled": load.summary().get("p50_ms"),
+                "rasa": profile.summarise(files["rasa"], profile.RASA_STAGES),
+                "actions": profile.summarise(files["actions"], profile.ACTION_STAGES)}
+            for name, path in files.items():  # the folded stacks are kept for flame graphs
+                if path.exists():
+                    RESULTS.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(path, RESULTS / f"profile-{label}-{name}.folded")
+        self.results["profile"] = results
+
+    def cluster(self):
+        from benchmarks import cluster_load
+        self.results["cluster"] = cluster_load.measure(lambda label, n, total: self.progress.step(label, n, total))
 
     def long(self):
         long = {}
@@ -419,6 +454,9 @@ def main() -> int:
     parser.add_argument("--cv-timeout", type=int, default=900)
     parser.add_argument("--train-timeout", type=int, default=900)
     parser.add_argument("--keep-tmp", action="store_true", help="keep benchmarks/results/tmp/ (logs, temp models)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="also measure the scale-out topology: 1 vs 2 Rasa servers behind HAProxy, "
+                             "8/32/64 conversations (needs HAProxy, PostgreSQL, Redis, RabbitMQ; ~8 min)")
     args = parser.parse_args()
     for variable in ("RASA_TELEMETRY_ENABLED",):
         os.environ[variable] = "false"

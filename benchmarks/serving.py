@@ -161,10 +161,10 @@ def start_starter(project: Path, model: Path, workdir: Path, children: Children,
 # --------------------------------------------------------------------------- conversations
 # Each virtual user runs its own sender id through one short, realistic conversation.
 UNKNOT_CONVERSATIONS = [
-    ["hi", "my quads are really sore after a long bike ride, I've got a foam roller", "yes", "done", "done", "done"],
-    ["hello", "hamstrings wrecked after football, I have a massage gun", "yes", "done", "done", "done"],
-    ["hey", "my shoulders ache after climbing, I've got a lacrosse ball", "yes", "done", "done", "done"],
-    ["hi there", "my forearms are tight after a bouldering session, I have a massage ball", "yes", "done", "done", "done"],
+    ["hi", "my quads are really sore after a long bike ride, I've got a foam roller", "yes", "6", "done", "done"],
+    ["hello", "hamstrings wrecked after football, I have a massage gun", "yes", "about a 5", "done", "done"],
+    ["hey", "my shoulders ache after climbing, I've got a lacrosse ball", "yes", "4", "done", "done"],
+    ["hi there", "my forearms are tight after a bouldering session, I have a massage ball", "yes", "7/10", "done", "done"],
 ]
 STARTER_CONVERSATIONS = [
     ["hello", "I am sad", "yes", "are you a bot?", "great", "bye"],
@@ -248,7 +248,7 @@ def run_load(bot: Bot, conversations: list[list[str]], users: int, count: int,
 
 
 # --------------------------------------------------------------------------- long conversation
-UNKNOT_OPENING = ["hi", "my quads are really sore after a long bike ride, I've got a foam roller", "yes"]
+UNKNOT_OPENING = ["hi", "my quads are really sore after a long bike ride, I've got a foam roller", "yes", "6"]
 # Mid-routine traffic that keeps the routine going without finishing it: questions (the
 # step is shown again after the answer) and step controls that come back to the same step.
 UNKNOT_CYCLE = ["what's a trigger point?", "done", "back", "can you repeat that", "how hard should I press?",

@@ -328,10 +328,10 @@ class SymptomSpans:
         return not any(lo <= i < hi for i in breaks)
 
 
-@Language.factory("unknot_semantic_flags", default_config={"fire": 0.85, "ask": 0.5})
-def make_semantic_flags(nlp: Language, name: str, fire: float, ask: float):
+@Language.factory("unknot_semantic_flags", default_config={"fire": 0.85, "ask": 0.5, "fire_similarity": 0.4})
+def make_semantic_flags(nlp: Language, name: str, fire: float, ask: float, fire_similarity: float):
     from .semantic import shared_scorer
-    return SemanticFlags(shared_scorer(), fire, ask)
+    return SemanticFlags(shared_scorer(), fire, ask, fire_similarity)
 
 
 class SemanticFlags:
@@ -343,13 +343,18 @@ class SemanticFlags:
     families, so that ConText can still negate it ("no chest pain" is never a flag). A
     sentence scored at least `ask`, or a confident one without such words, adds a
     `concern:<area>` span on its symptom words instead, so the assistant asks the flag's
-    safety question. Sentences without any symptom word add nothing."""
+    safety question. Sentences without any symptom word add nothing.
+
+    A classifier extrapolates: far from every labelled example it can still be confident
+    ("can I try a different one" scored 0.99 once). So a sentence fires only when its
+    nearest labelled example is at least `fire_similarity` alike; a confident score further
+    away only asks."""
 
     MIN_WORDS = 2
 
-    def __init__(self, scorer, fire: float = 0.85, ask: float = 0.5):
+    def __init__(self, scorer, fire: float = 0.85, ask: float = 0.5, fire_similarity: float = 0.4):
         self.scorer = scorer
-        self.fire, self.ask = fire, ask
+        self.fire, self.ask, self.fire_similarity = fire, ask, fire_similarity
         self.relevant: dict[str, frozenset[str]] = {}
 
     def __call__(self, doc: Doc) -> Doc:
@@ -366,7 +371,8 @@ class SemanticFlags:
         for (sent, words), score in zip(sentences, scores):
             anchors = sorted({r for name, ranges in words.items()
                               if name in self.relevant.get(score.flag or "", ()) for r in ranges})
-            if score.probability >= self.fire and score.agrees and anchors:
+            if score.probability >= self.fire and score.agrees and anchors \
+                    and score.similarity >= self.fire_similarity:
                 label = f"semantic:{score.flag}"
             elif score.probability >= self.ask and score.area:
                 label = f"concern:{score.area}"

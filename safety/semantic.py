@@ -4,13 +4,13 @@ Every sentence is embedded once (`safety.encoder`, all-MiniLM-L6-v2). Two things
 off the embedding:
 
 - how likely the sentence describes a red flag of the writer's own: a logistic regression
-  trained on labelled messages (red flags against harmless twins and ordinary soreness);
+  trained on labelled messages (red flags against harmless twins and everyday messages);
 - which flag: a similarity-weighted vote of the nearest labelled examples, whose nearest
   one is kept to explain the decision ("nearest: 'the air won't go in' (0.81)").
 
 Training data (never the sealed evaluation sets): the examples and non-examples of every
-flag in knowledge/content/red_flags.yml, the case files in safety/training/, and ordinary
-soreness messages from the NLU data. Embeddings and the fitted classifier are cached in
+flag in knowledge/content/red_flags.yml, the case files in safety/training/, and the
+everyday messages of the NLU data (soreness, questions, step controls, small talk). Embeddings and the fitted classifier are cached in
 `.state/cache/` under a hash of the data and the model, so start-up is fast after the first.
 """
 from __future__ import annotations
@@ -34,7 +34,12 @@ logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRAINING_DIR = Path(__file__).resolve().parent / "training"
-SORENESS_FILES = (PROJECT_ROOT / "data" / "nlu" / "pain.yml", PROJECT_ROOT / "data" / "nlu" / "inform.yml")
+# Everyday messages: every NLU example except the red-flag reports themselves (data/nlu/
+# red_flags.yml), so that "wipe everything and start over" or "can I try a different one"
+# are known as harmless and the classifier does not extrapolate to them.
+EVERYDAY_DIR = PROJECT_ROOT / "data" / "nlu"
+EVERYDAY_EXCLUDED = {"red_flags.yml"}
+SKIPPED_INTENTS = {"report_red_flag", "correct_red_flag"}
 CACHE_DIR = PROJECT_ROOT / ".state" / "cache"
 NEIGHBOURS = 5
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
@@ -59,13 +64,17 @@ class SemanticScore:
         return f"semantic p={self.probability:.2f}, nearest '{self.nearest}' ({self.similarity:.2f})"
 
 
-def _soreness_examples(paths: Sequence[Path]) -> list[str]:
+def everyday_files(folder: Path = EVERYDAY_DIR) -> list[Path]:
+    return sorted(p for p in folder.glob("*.yml") if p.name not in EVERYDAY_EXCLUDED) if folder.exists() else []
+
+
+def _everyday_examples(paths: Sequence[Path]) -> list[str]:
     out = []
     for path in paths:
         if not path.exists():
             continue
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            if block.get("intent") not in ("describe_pain", "inform"):
+            if not block.get("intent") or block.get("intent") in SKIPPED_INTENTS:
                 continue
             for line in (block.get("examples") or "").splitlines():
                 line = _ANNOTATION.sub(r"\1", line.strip().lstrip("-").strip())
@@ -75,7 +84,7 @@ def _soreness_examples(paths: Sequence[Path]) -> list[str]:
 
 
 def load_examples(flags_file: Path = terms.RED_FLAGS_FILE, training_dir: Path = TRAINING_DIR,
-                  soreness_files: Sequence[Path] = SORENESS_FILES) -> list[Example]:
+                  everyday: Optional[Sequence[Path]] = None) -> list[Example]:
     """Every labelled message the semantic layer learns from."""
     data = yaml.safe_load(flags_file.read_text(encoding="utf-8"))
     examples = []
@@ -96,7 +105,7 @@ def load_examples(flags_file: Path = terms.RED_FLAGS_FILE, training_dir: Path = 
             examples.append(Example(case["text"], f"area:{case['area']}"))
         for key in ("not_flagged", "harmless"):
             examples += [Example(case["text"], "") for case in cases.get(key) or []]
-    examples += [Example(t, "") for t in _soreness_examples(soreness_files)]
+    examples += [Example(t, "") for t in _everyday_examples(everyday_files() if everyday is None else everyday)]
     return list({(e.text, e.label): e for e in examples}.values())
 
 

@@ -87,3 +87,33 @@ def test_sealed_sets_meet_the_targets(sealed):
 
 def test_every_sealed_emergency_gets_at_least_a_safety_question(sealed):
     assert sealed.warned_or_asked["emergency_now"] >= 0.97, _summary(sealed)
+
+
+def _everyday_messages() -> list[str]:
+    """The held-out NLU file's messages that are not red-flag reports: everyday talk of
+    sore people (soreness, questions, step controls, small talk), never trained on."""
+    import re
+
+    import yaml
+    data = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout.yml").read_text(encoding="utf-8"))
+    texts = []
+    for block in data.get("nlu") or []:
+        if block.get("intent") in ("report_red_flag", "correct_red_flag"):
+            continue
+        for line in (block.get("examples") or "").splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                texts.append(re.sub(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))", r"\1", line[2:]).strip())
+    return texts
+
+
+def test_everyday_talk_raises_no_flag_and_rarely_a_question(detector):
+    """Not crying wolf: "run through that again", "can I try a different one" or "wipe
+    everything and start over" are not emergencies (the semantic layer once said so)."""
+    texts = _everyday_messages()
+    assert len(texts) >= 250
+    detections = {t: detector.detect(t) for t in texts}
+    flagged = {t: d.flags for t, d in detections.items() if d.flags}
+    asked = {t: d.concerns for t, d in detections.items() if d.concerns}
+    assert not flagged, flagged
+    assert len(asked) <= 0.02 * len(texts), asked
