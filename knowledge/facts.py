@@ -53,3 +53,15 @@ def activity_names() -> dict[str, str]:
 
 def equipment_names() -> dict[str, str]:
     return _names("equipment.yml", "equipment")
+
+
+@lru_cache(maxsize=1)
+def routine_titles() -> dict[str, str]:
+    """Routine id -> its title, for summaries read by people ("Calf roll with a foam roller")."""
+    titles = {}
+    for path in sorted((CONTENT_DIR / "routines").glob("*.yml")):
+        with path.open(encoding="utf-8") as fh:
+            routine = yaml.load(fh, Loader=_LOADER) or {}
+        if routine.get("id"):
+            titles[routine["id"]] = routine.get("title") or routine["id"]
+    return titles

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Optional
 
-from .facts import region_names
+from .facts import region_names, routine_titles
 from .progress import Entry, Progress, meaningful
 
 LOINC_PAIN = {"system": "http://loinc.org", "code": "72514-3",
@@ -58,7 +58,7 @@ def to_html(data: SummaryData) -> str:
         f"<td>{e('; '.join(data.flag_titles.get(f, f) for f in flags))}</td><td>{e(advice)}</td></tr>"
         for t, level, flags, advice in data.warnings) or "<tr><td colspan='4'>None reported.</td></tr>"
     rows_s = "".join(
-        f"<tr><td>{e(s.date)}</td><td>{e(region_names().get(s.region, s.region))}</td><td>{e(s.routine)}</td>"
+        f"<tr><td>{e(s.date)}</td><td>{e(region_names().get(s.region, s.region))}</td><td>{e(routine_titles().get(s.routine, s.routine))}</td>"
         f"<td>{e(_change(s))}</td></tr>" for s in data.sessions) or "<tr><td colspan='4'>None yet.</td></tr>"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Unknot summary for your clinician</title>
@@ -108,7 +108,7 @@ def to_pdf(data: SummaryData) -> bytes:
     if not data.sessions:
         pdf.cell(0, 6, "None yet.", new_x="LMARGIN", new_y="NEXT")
     for s in data.sessions:
-        pdf.multi_cell(0, 5, latin(f"{s.date}  {region_names().get(s.region, s.region)}: {s.routine}, pain {_change(s)}"),
+        pdf.multi_cell(0, 5, latin(f"{s.date}  {region_names().get(s.region, s.region)}: {routine_titles().get(s.routine, s.routine)}, pain {_change(s)}"),
                        new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("Helvetica", "I", 8)
@@ -138,7 +138,7 @@ def to_fhir(data: SummaryData, subject_ref: Optional[str] = None) -> dict:
                  "code": {"coding": [LOINC_PAIN], "text": "Pain severity 0-10"},
                  "subject": subject, "effectiveDateTime": s.date,
                  "valueInteger": int(value),
-                 "note": [{"text": f"{moment} the self-massage routine {s.routine} "
+                 "note": [{"text": f"{moment} the self-massage routine {routine_titles().get(s.routine, s.routine)} "
                                    f"({region_names().get(s.region, s.region)})"}]})
     for t, level, flags, advice in data.warnings:
         add({"resourceType": "Observation", "status": "final",

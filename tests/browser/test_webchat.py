@@ -207,6 +207,11 @@ def test_keyboard_only(chat):
     assert buttons.first.evaluate("b => getComputedStyle(b).outlineStyle") != "none"
     page.screenshot("08-keyboard-focus-desktop")
     keyboard.press("Enter")
+    # the pain rating before the routine, typed
+    expect(page.active_choices().get_by_role("button", name="6", exact=True)).to_be_visible()
+    expect(box).to_be_focused()
+    keyboard.type("6")
+    keyboard.press("Enter")
     expect(page.current_step()).to_have_attribute("data-index", "1")
     expect(box).to_be_focused()
     # screen-reader hooks
