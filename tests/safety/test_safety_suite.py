@@ -117,3 +117,13 @@ def test_everyday_talk_raises_no_flag_and_rarely_a_question(detector):
     asked = {t: d.concerns for t, d in detections.items() if d.concerns}
     assert not flagged, flagged
     assert len(asked) <= 0.02 * len(texts), asked
+
+
+def test_final_sealed_set(detector):
+    """final_mixed.yml, kept sealed to the end (first and final measurements are in
+    tests/safety/sealed/). A regression guard at its final figures; only aggregates print."""
+    result = run_suite(detector, FINAL)
+    assert result.recall["emergency_now"] >= 0.98, _summary(result)
+    assert result.recall["urgent_24h"] >= 0.9 and result.recall["soon"] >= 0.8, _summary(result)
+    assert result.warned_or_asked["emergency_now"] == 1.0, _summary(result)
+    assert result.false_alarm_rate <= 0.05 and result.ambiguous_asked_rate >= 0.95, _summary(result)
