@@ -35,6 +35,14 @@ _MUSCULAR = re.compile(r"\b(?:just|only|simply|purely)\b.{0,30}\b(?:sore|stiff|t
                        r"ache|achy)\b", re.IGNORECASE)
 
 
+def _opening_answer(text: str) -> Optional[bool]:
+    if _NO.search(text):
+        return False
+    if _YES.search(text):
+        return True
+    return None
+
+
 def yes_or_no(text: str) -> Optional[bool]:
     """A free-text answer to a yes/no safety question: True, False, or None if unclear.
 
@@ -42,13 +50,10 @@ def yes_or_no(text: str) -> Optional[bool]:
     text = (text or "").strip()
     if not text:
         return None
-    if _NO.search(text):
+    answer = _opening_answer(text)
+    if answer is None and _MUSCULAR.search(text):
         return False
-    if _YES.search(text):
-        return True
-    if _MUSCULAR.search(text):
-        return False
-    return None
+    return answer
 
 
 def leading_answer(text: str) -> Optional[bool]:
@@ -56,13 +61,7 @@ def leading_answer(text: str) -> Optional[bool]:
     the pending question even when it also reads like a question about pressure or duration;
     a real question ("yes but how long?") is answered first instead."""
     text = (text or "").strip()
-    if not text or "?" in text:
-        return None
-    if _NO.search(text):
-        return False
-    if _YES.search(text):
-        return True
-    return None
+    return None if not text or "?" in text else _opening_answer(text)
 
 
 # --------------------------------------------------------------------------- ask, don't guess

@@ -9,7 +9,6 @@ bench conversations), after an unmeasured warm-up.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import threading
 import time
@@ -36,29 +35,9 @@ class Endpoint:
         return serving.post(self.rasa_port, sender, message)
 
 
-def free_base() -> int:
-    for base in range(30100, 40000, 200):
-        ports = [base + i for i in (1, 2, 3, 50, 51, 52, 199)]
-        if all(socket.socket().connect_ex(("127.0.0.1", p)) != 0 for p in ports):
-            return base
-    raise RuntimeError("no free port range for the cluster")
-
-
-def drop_database() -> None:
-    import psycopg2
-    try:
-        connection = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE.rsplit("/", 1)[1]}" WITH (FORCE)')
-        connection.close()
-    except Exception:  # noqa: BLE001 - cleanup only
-        pass
-
-
 def run_cluster(rasa_servers: int, on_progress: Callable[[str, int, int], None]) -> dict:
     """Starts a cluster with `rasa_servers` Rasa servers and measures every level."""
-    base = free_base()
+    base = cluster_module.free_base_port(30100)
     env = {**os.environ, "RASA_SERVERS": str(rasa_servers), "ACTION_SERVERS": "2",
            "CLUSTER_BASE_PORT": str(base), "RASA_PORT": str(base + 199), "DATABASE_URL": DATABASE,
            "UNKNOT_RATE_LIMIT": "off", "RASA_TELEMETRY_ENABLED": "false", "REDIS_URL": "redis://127.0.0.1:6379/5"}
@@ -92,7 +71,7 @@ def run_cluster(rasa_servers: int, on_progress: Callable[[str, int, int], None])
     finally:
         stop.set()
         cluster.supervisor.stop_all()
-        drop_database()
+        cluster_module.drop_database(DATABASE)
     return results
 
 

@@ -177,15 +177,20 @@ class RoutineSession(Base):
     finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class TriageRecord(Base):
-    """A referral warning given to a user: what the clinician's summary lists."""
+class WarningGiven:
+    """The columns of a warning given to a user: who, how urgent, which flags, what advice."""
 
-    __tablename__ = "user_triage_record"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_key: Mapped[str] = mapped_column(String(255), index=True)
     level: Mapped[str] = mapped_column(String(20))
     flags: Mapped[str] = mapped_column(Text)
     advice: Mapped[str] = mapped_column(Text)
+
+
+class TriageRecord(WarningGiven, Base):
+    """A referral warning given to a user: what the clinician's summary lists."""
+
+    __tablename__ = "user_triage_record"
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
@@ -210,16 +215,11 @@ class UserSummary(Base):
     fhir: Mapped[str] = mapped_column(Text)
 
 
-class SafetyHold(Base):
+class SafetyHold(WarningGiven, Base):
     """An emergency warning given to a user, in force until it expires or the user confirms
     it was typed by mistake (which is recorded, not deleted)."""
 
     __tablename__ = "user_safety_hold"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_key: Mapped[str] = mapped_column(String(255), index=True)
-    level: Mapped[str] = mapped_column(String(20))
-    flags: Mapped[str] = mapped_column(Text)
-    advice: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     withdrawn_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), nullable=True)

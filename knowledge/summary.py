@@ -77,42 +77,41 @@ def to_html(data: SummaryData) -> str:
 """
 
 
+def _latin(text: str) -> str:
+    """The core PDF fonts are Latin-1."""
+    return str(text).replace("→", "->").encode("latin-1", "replace").decode("latin-1")
+
+
+def _pdf_section(pdf, title: str, lines: list[str], empty: str) -> None:
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    for line in lines or [empty]:
+        pdf.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+
+
 def to_pdf(data: SummaryData) -> bytes:
     from fpdf import FPDF
-
-    def latin(text: str) -> str:  # the core PDF fonts are Latin-1
-        return str(text).replace("→", "->").encode("latin-1", "replace").decode("latin-1")
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 9, latin("Summary for your physiotherapist or GP"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, _latin("Summary for your physiotherapist or GP"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
-    pdf.multi_cell(0, 5, latin(f"Made {data.created} (UTC). {DISCLAIMER}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, _latin(f"Made {data.created} (UTC). {DISCLAIMER}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, "Warning signs reported and advice given", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
-    if not data.warnings:
-        pdf.cell(0, 6, "None reported.", new_x="LMARGIN", new_y="NEXT")
-    for t, level, flags, advice in data.warnings:
-        titles = "; ".join(data.flag_titles.get(f, f) for f in flags)
-        pdf.multi_cell(0, 5, latin(f"{t}  {LEVEL_TEXT.get(level, level)}: {titles}. Advice: {advice}"),
-                       new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1)
-    pdf.ln(2)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, "Self-massage routines and pain (0-10)", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
-    if not data.sessions:
-        pdf.cell(0, 6, "None yet.", new_x="LMARGIN", new_y="NEXT")
-    for s in data.sessions:
-        pdf.multi_cell(0, 5, latin(f"{s.date}  {region_names().get(s.region, s.region)}: {routine_titles().get(s.routine, s.routine)}, pain {_change(s)}"),
-                       new_x="LMARGIN", new_y="NEXT")
+    warnings = [f"{t}  {LEVEL_TEXT.get(level, level)}: {'; '.join(data.flag_titles.get(f, f) for f in flags)}. "
+                f"Advice: {advice}" for t, level, flags, advice in data.warnings]
+    _pdf_section(pdf, "Warning signs reported and advice given", warnings, "None reported.")
+    pdf.ln(1)
+    sessions = [f"{s.date}  {region_names().get(s.region, s.region)}: {routine_titles().get(s.routine, s.routine)}, "
+                f"pain {_change(s)}" for s in data.sessions]
+    _pdf_section(pdf, "Self-massage routines and pain (0-10)", sessions, "None yet.")
     pdf.ln(2)
     pdf.set_font("Helvetica", "I", 8)
-    pdf.multi_cell(0, 4, latin("A change of 2 points or 30% on the 0-10 scale is taken as meaningful "
+    pdf.multi_cell(0, 4, _latin("A change of 2 points or 30% on the 0-10 scale is taken as meaningful "
                                "(Farrar et al. 2001)."), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 

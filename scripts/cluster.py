@@ -73,6 +73,30 @@ def ensure_database(url: str) -> None:
         connection.close()
 
 
+def drop_database(url: str) -> None:
+    """Removes a throw-away database (the cluster tests' and the bench's); never fails."""
+    import psycopg2
+    parsed = urlparse(url)
+    try:
+        connection = psycopg2.connect(parsed._replace(path="/postgres").geturl())
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{parsed.path.lstrip("/")}" WITH (FORCE)')
+        connection.close()
+    except Exception:  # noqa: BLE001 - cleanup only
+        pass
+
+
+def free_base_port(first: int, last: int = 40000) -> int:
+    """A CLUSTER_BASE_PORT whose Rasa, balancer, action and public ports are all free."""
+    import socket
+    for base in range(first, last, 200):
+        ports = [base + i for i in (1, 2, 3, 50, 51, 52, 199)]
+        if all(socket.socket().connect_ex(("127.0.0.1", p)) != 0 for p in ports):
+            return base
+    raise RuntimeError("no free port range for a cluster")
+
+
 def haproxy_config(public_port: int, rasa_ports: list[int], actions_lb: int, action_ports: list[int],
                    host: str) -> str:
     """Sticky routing for socket.io (a cookie, so long polling stays on one server), health

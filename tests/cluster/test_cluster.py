@@ -31,18 +31,9 @@ import run as runner  # noqa: E402
 DATABASE = f"postgresql://postgres@127.0.0.1:5432/unknot_cluster_test_{os.getpid()}"
 
 
-def free_base() -> int:
-    import socket
-    for base in range(20100, 30000, 200):
-        ports = [base + i for i in (1, 2, 50, 51, 52)] + [base + 199]
-        if all(socket.socket().connect_ex(("127.0.0.1", p)) != 0 for p in ports):
-            return base
-    raise RuntimeError("no free port range")
-
-
 @pytest.fixture(scope="module")
 def cluster():
-    base = free_base()
+    base = cluster_module.free_base_port(20100, 30000)
     env = {**os.environ, "RASA_SERVERS": "2", "ACTION_SERVERS": "2", "CLUSTER_BASE_PORT": str(base),
            "RASA_PORT": str(base + 199), "DATABASE_URL": DATABASE, "UNKNOT_RATE_LIMIT": "off",
            "RASA_TELEMETRY_ENABLED": "false"}
@@ -62,18 +53,7 @@ def cluster():
     finally:
         stop.set()
         running.supervisor.stop_all()
-        _drop_database()
-
-
-def _drop_database():
-    try:
-        connection = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE.rsplit("/", 1)[1]}" WITH (FORCE)')
-        connection.close()
-    except Exception:  # noqa: BLE001 - cleanup only
-        pass
+        cluster_module.drop_database(DATABASE)
 
 
 def send(cluster, sender: str, text: str, timeout: float = 60) -> list[dict]:
