@@ -33,7 +33,7 @@ from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
 from knowledge.facts import emergency_numbers
-from stores.rolling_sql import STORE_FAILURE
+from stores.rolling_sql import watch_store_failures
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Cal
         message.text = safe_text(message.text)
         counting = _CountingOutput(message.output_channel)
         message.output_channel = counting
-        STORE_FAILURE.set(None)
+        store_failure = watch_store_failures()
         try:
             # Below Sanic's 60 s response timeout, which would cancel the turn and return an
             # empty reply: a hung action server gets the user a clear message instead.
@@ -195,7 +195,7 @@ def never_silent(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Cal
             counting.sent = 0
         except Exception:  # noqa: BLE001
             logger.exception("handling a message failed")
-        if STORE_FAILURE.get():
+        if store_failure:
             # Never a reply that pretends the turn was stored: drop what was collected (REST)
             # and say so. socket.io messages already left; the apology follows them.
             collected = getattr(counting.inner, "messages", None)

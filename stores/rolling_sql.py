@@ -11,7 +11,9 @@ contract's, an emergency, a routine in progress) is carried into the new session
 
 Failures: Rasa wraps tracker stores in a FailSafeTrackerStore that turns a failed read into
 "no conversation" and a failed write into an in-memory copy, silently. Here every failure
-is noted in STORE_FAILURE (a context variable of the message's task) so that the channel
+is noted in the turn's record (`watch_store_failures()`, a context variable holding a mutable
+record, so a failure noted in a task the turn spawned, e.g. under asyncio.wait_for, still
+reaches the channel) so that the channel
 (channels/guarded.py) answers "I couldn't save that, please send it again" instead of a
 reply that pretends it was stored. The database engine hides statement parameters, so a
 failed write never puts a message's text in the logs.
@@ -31,7 +33,24 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 ROLLOVER_EVENTS = 80
-STORE_FAILURE: ContextVar[Optional[str]] = ContextVar("unknot_store_failure", default=None)
+STORE_FAILURE: ContextVar[Optional[dict]] = ContextVar("unknot_store_failure", default=None)
+
+
+def watch_store_failures() -> dict:
+    """A fresh record for this turn; the store writes into it what failed ("retrieve" or
+    "save"). Tasks started after this call share the record (a context copy keeps the same
+    object), which a plain value set inside them would not."""
+    record: dict = {}
+    STORE_FAILURE.set(record)
+    return record
+
+
+def note_store_failure(what: str) -> None:
+    record = STORE_FAILURE.get()
+    if record is None:
+        record = {}
+        STORE_FAILURE.set(record)
+    record.setdefault("failed", what)
 
 
 def rollover_events(tracker: DialogueStateTracker) -> list:
@@ -68,7 +87,7 @@ class RollingSQLTrackerStore(SQLTrackerStore):
         try:
             return await super().retrieve(sender_id)
         except Exception:
-            STORE_FAILURE.set("retrieve")
+            note_store_failure("retrieve")
             logger.error("could not read a conversation from the tracker store")
             raise
 
@@ -81,7 +100,7 @@ class RollingSQLTrackerStore(SQLTrackerStore):
                     rolled.update(event)
                 await super().save(rolled)
         except Exception:
-            STORE_FAILURE.set("save")
+            note_store_failure("save")
             logger.error("could not save a conversation to the tracker store")
             raise
 

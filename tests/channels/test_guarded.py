@@ -39,3 +39,38 @@ def test_the_rate_limiter_forgets_old_senders():
 
 def test_the_size_limit_is_generous_for_people():
     assert MAX_MESSAGE_CHARS >= 2000
+
+
+def _turn(handler):
+    """Runs one REST turn through the guard; returns what the user would get."""
+    import asyncio
+
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from channels.guarded import never_silent
+
+    output = CollectingOutputChannel()
+    asyncio.run(never_silent(handler)(UserMessage("done", output, "guard-test")))
+    return [m.get("text") for m in output.messages]
+
+
+def test_a_store_failure_inside_the_turn_replaces_the_reply_with_couldnt_save():
+    from stores.rolling_sql import note_store_failure
+
+    async def handler(message):
+        await message.output_channel.send_response(message.sender_id, {"text": "Step 2 of 5"})
+        note_store_failure("save")  # as the tracker store does, in the task wait_for made
+
+    texts = _turn(handler)
+    assert len(texts) == 1 and texts[0].startswith("I couldn't save that"), texts
+
+
+def test_a_turn_that_says_nothing_gets_the_apology_and_a_normal_turn_is_untouched():
+    async def silent(message):
+        return None
+
+    async def normal(message):
+        await message.output_channel.send_response(message.sender_id, {"text": "Step 2 of 5"})
+
+    assert _turn(silent)[0].startswith("Sorry, I'm having trouble")
+    assert _turn(normal) == ["Step 2 of 5"]

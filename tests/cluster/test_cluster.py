@@ -126,6 +126,7 @@ def test_a_rasa_server_killed_mid_routine_the_other_carries_on(cluster):
     assert customs(reply, "step")[0]["index"] == 3 or customs(reply, "routine_done")
     assert stored_user_messages(sender) == sent  # nothing lost, nothing twice
     wait_until(lambda: healthy(f"http://127.0.0.1:{cluster.rasa_ports[0]}/"), timeout=240)
+    cluster.wait_balanced()  # the restarted server takes traffic again before the next test
 
 
 def test_a_dead_action_tier_is_told_and_the_next_turn_works(cluster):
@@ -140,7 +141,7 @@ def test_a_dead_action_tier_is_told_and_the_next_turn_works(cluster):
         for name in ("actions1", "actions2"):
             cluster.supervisor.process(name).send_signal(signal.SIGCONT)
     wait_until(lambda: all(healthy(f"http://127.0.0.1:{p}/health") for p in cluster.action_ports))
-    time.sleep(3)  # HAProxy's health checks see them again
+    cluster.wait_balanced()  # HAProxy's health checks see them again
     reply = send(cluster, sender, "repeat")
     assert customs(reply, "step") and customs(reply, "step")[0]["index"] in (1, 2), reply
 
@@ -241,6 +242,8 @@ def test_rabbitmq_down_the_conversation_goes_on_and_events_arrive_later(cluster)
     time.sleep(2)
     _drain()
     before = _stored_events(sender)
+    logs = [cluster.supervisor.log(name) for name in ("rasa1", "rasa2")]
+    log_sizes = [log.stat().st_size for log in logs]
     _rabbit("stop_app")
     try:
         for text in ("my calves are tight after running", "no", "I have a foam roller"):
@@ -257,3 +260,6 @@ def test_rabbitmq_down_the_conversation_goes_on_and_events_arrive_later(cluster)
 
     wait_until(all_arrived, timeout=180, every=3)
     assert len(arrived) == stored  # every stored event reached the broker once
+    written = "".join(log.read_bytes()[size:].decode(errors="replace") for log, size in zip(logs, log_sizes))
+    assert "could not publish a 'user' event" in written  # the outage is in the logs...
+    assert sender not in written and "foam roller" not in written  # ...what the user wrote is not

@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from stores.rolling_sql import STORE_FAILURE, RollingSQLTrackerStore
+from stores.rolling_sql import RollingSQLTrackerStore, watch_store_failures
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,11 +90,14 @@ def test_a_failed_write_is_reported_not_hidden(store, domain, monkeypatch):
     turn(tracker, 1)
 
     async def attempt():
-        STORE_FAILURE.set(None)
-        with pytest.raises(sa.exc.OperationalError):
-            await store.save(tracker)
-        return STORE_FAILURE.get()
-    assert run(attempt()) == "save"
+        record = watch_store_failures()
+
+        async def inner():  # a task of its own, as under asyncio.wait_for
+            with pytest.raises(sa.exc.OperationalError):
+                await store.save(tracker)
+        await asyncio.wait_for(inner(), timeout=30)
+        return record
+    assert run(attempt()) == {"failed": "save"}
 
 
 def test_statement_parameters_are_hidden(store):
