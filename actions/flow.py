@@ -544,7 +544,10 @@ def reprompt(state: DialogueState, kb: KnowledgeBase, reply: Reply) -> None:
         advance(state, kb, reply)
 
 
-NO_KIT = re.compile(r"\b(?:nothing|none|nada|zilch|no(?:ne)? (?:kit|equipment|gear|tools?))\b", re.IGNORECASE)
+# An answer to "what do you have to hand?" that means nothing: "nothin lol", "none", "I not have
+# anything", "don't have any special equipment".
+NO_KIT = re.compile(r"(?:\b(?:nothing|nothin|none|nada|zilch|no(?:ne)? (?:kit|equipment|gear|tools?))|"
+                    r"(?:\bnot|n't|\bdont|\bno) (?:have|got|own) (?:got )?any(?:thing|thin)?)\b", re.IGNORECASE)
 
 
 def handle_unanswered(state: DialogueState, kb: KnowledgeBase, reply: Reply, text: str = "") -> None:

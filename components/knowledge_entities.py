@@ -5,11 +5,17 @@ generated from the knowledge base content (data/generated/knowledge_terms.yml), 
 the matcher and the content can never drift apart. Typos are caught by a bounded
 edit-distance match on single words; ambiguous words such as "back" count only with a
 body cue next to them ("my back", "back is stiff", but not "my money back").
+
+Kit is read as what the person has: a kit word after "no", "don't own", "left ... at home",
+"took" or "broke" is kit they lack (role "not"); kit words also match in the singular or
+plural and with one typo in the few head nouns people misspell ("rollr"); and a message that
+lists only kit they lack ("no gun, no roller") or says they have nothing means their hands.
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 import spacy
@@ -43,11 +49,52 @@ BODY_CUES_AFTER = {
     "tension", "knots", "knot", "area", "after", "from", "since", "muscle", "day", "issues", "and", ",",
 }
 NEGATORS = {"not", "n't", "no", "isnt", "isn't", "never", "nt"}
+# Kit the person does not have at hand: a word up to KIT_WINDOW words before the kit...
+KIT_ABSENT_BEFORE = NEGATORS | {"without", "forgot", "forgotten", "lost", "broke", "broken", "sold", "dont", "nor",
+                                "neither", "lacking"}
+# ...or right after it ("the gun died", "roller is at my mum's").
+KIT_ABSENT_AFTER = {"died", "broke", "broken", "dead", "bust", "busted", "gone", "missing"}
+KIT_WINDOW = 5
+KIT_LEFT_BEHIND = re.compile(r"(?:\w+\s+)?(?:at|in|behind|back)\b")
+KIT_LIST_JOINERS = {",", "or", "nor", "and", "a", "an", "any", "no", "not", "/", "&", "even"}
+# "I have nothing", "not got anything", "don't have any equipment": the person's hands. A bare
+# "nothing" or "none" is left to the dialogue, which knows whether kit was the question.
+_KIT_NOUN = r"(?:equipment|kit|gear|tools?|props|gadgets?|massage\s+tools?|of\s+(?:that|those|these|them))"
+_NOT = r"(?:\b(?:not|dont|no|never)|n't)"
+NOTHING_AT_HAND = re.compile(
+    r"\b(?:have|got|own|brought)\s+(?:absolutely\s+|literally\s+|got\s+)?(?:nothing|nothin|nada|zilch)\b"
+    r"|" + _NOT + r"\s+(?:have|got|own)\s+(?:got\s+)?(?:anything|anythin|nothing)\b(?!\s+(?:wrong|bad|serious|else))"
+    r"|" + _NOT + r"\s+(?:have|got|own)\s+(?:got\s+)?(?:any\s+|a\s+|the\s+)?(?:special\s+|fancy\s+|proper\s+)?"
+    + _KIT_NOUN + r"\b"
+    r"|\bno\s+(?:special\s+|fancy\s+|proper\s+)?(?:equipment|kit|gear|tools|props|gadgets)\b"
+    r"|\bnothing\s+(?:at\s+home|to\s+hand|on\s+hand|with\s+me)\b",
+    re.IGNORECASE)
+# The kit nouns people misspell, matched with one edit (first letter kept, 5+ letters).
+KIT_FUZZY_WORDS = ("roller", "rollers", "theragun", "hypervolt", "hyperice", "blackroll", "massager", "percussion")
+KIT_FUZZY_STOPWORDS = {"rolled", "rolls", "rolex", "roller's", "hyper", "massages", "massaged"}
 # Fuzzy matching is for misspelt body parts only: activity and kit words collide with
 # everyday English ("hurting" is one letter from "hurling", "weight" from "weights").
 FUZZY_ENTITY_TYPES = ("body_region",)
 FUZZY_STOPWORDS = {"gluten", "should", "shouldn't", "hurting", "weight", "wrists", "calling", "called", "walked",
                    "thighs", "things", "charts", "beside", "behind", "bottle", "better", "hopped"}
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def number_variants(phrase: str) -> List[str]:
+    """The other grammatical number of a kit phrase's last word ("massager" and
+    "massagers"), so that people need not say it the way the content does."""
+    head, _, last = phrase.rpartition(" ")
+    if not last.isalpha() or len(last) < 4:
+        return []
+    if last.endswith("ss"):
+        other = last + "es"
+    elif last.endswith("s"):
+        other = last[:-1]
+    else:
+        other = last + "s"
+    return [f"{head} {other}".strip()]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
@@ -112,6 +159,11 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
                 ambiguous.extend(p.strip().lower() for p in elements)
         for phrase in ambiguous:
             phrases["body_region"][phrase] = synonyms.get(phrase, phrase)
+        for phrase, value in list(phrases["equipment"].items()):
+            if value == "hands":  # "hand" alone is the body part, not the kit
+                continue
+            for variant in number_variants(phrase):
+                phrases["equipment"].setdefault(variant, value)
         if not any(phrases.values()):
             logger.warning("KnowledgeEntityMatcher found no lookup tables: run `make nlu-data`.")
         with self._model_storage.write_to(self._resource) as directory:
@@ -145,7 +197,9 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
         return messages
 
     def extract(self, text: str) -> List[Dict[str, Any]]:
-        doc = self._nlp.make_doc(text[:5000])
+        # spaCy splits "5K" but not "5k": match on ASCII lower case (same length, so the
+        # character offsets still point into the user's text).
+        doc = self._nlp.make_doc(text[:5000].translate(_ASCII_LOWER))
         spans = []
         for match_id, start, end in self._matcher(doc):
             entity, value = self._nlp.vocab.strings[match_id].split("|", 1)
@@ -156,15 +210,74 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
         spans = filter_spans([s for s in spans if s is not None])
         covered = {i for s in spans for i in range(s.start, s.end)}
         spans += self._fuzzy(doc, covered)
+        covered = {i for s in spans for i in range(s.start, s.end)}
+        spans += self._fuzzy_kit(doc, covered)
         entities = []
+        last_kit = None  # (end token, lacking) of the previous kit mention
         for span in sorted(spans, key=lambda s: s.start):
             entity, value = span.label_.split("|", 1)
             record = {"entity": entity, "value": value, "start": span.start_char, "end": span.end_char,
                       "confidence_entity": 1.0, "extractor": self.__class__.__name__}
-            if self._is_negated(doc, span.start):
+            if entity == "equipment":
+                # "no balls or rollers": a kit listed right after one they lack is lacking too
+                listed = last_kit is not None and last_kit[1] and all(
+                    t.lower_ in KIT_LIST_JOINERS for t in doc[last_kit[0]:span.start])
+                negated = listed or self._kit_is_absent(doc, span.start, span.end)
+                last_kit = (span.end, negated)
+            else:
+                negated = self._is_negated(doc, span.start)
+            if negated:
                 record["role"] = "not"
             entities.append(record)
-        return entities
+        return entities + self._hands_when_nothing_else(doc, entities)
+
+    def _hands_when_nothing_else(self, doc: Doc, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """No kit they have, and either two kinds they lack ("no gun, no roller") or words
+        that say they have nothing: their hands."""
+        kit = [e for e in entities if e["entity"] == "equipment"]
+        if any(e.get("role") != "not" for e in kit):
+            return []
+        lacking = {e["value"] for e in kit}
+        said = NOTHING_AT_HAND.search(doc.text.replace("\u2019", "'"))
+        if len(lacking) < 2 and not said:
+            return []
+        start, end = (said.start(), said.end()) if said else (kit[-1]["start"], kit[-1]["end"])
+        return [{"entity": "equipment", "value": "hands", "start": start, "end": end, "confidence_entity": 1.0,
+                 "extractor": self.__class__.__name__}]
+
+    def _fuzzy_kit(self, doc: Doc, covered: set) -> list:
+        """'foam rollr', 'theragunn': one edit from a kit noun people often misspell."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        words = [w for w in KIT_FUZZY_WORDS if w in self.phrases.get("equipment", {})]
+        out = []
+        for token in doc:
+            word = token.lower_
+            if token.i in covered or not token.is_alpha or len(word) < 5 or word in KIT_FUZZY_STOPWORDS:
+                continue
+            found = process.extractOne(word, [w for w in words if w[0] == word[0]], scorer=OSA.distance,
+                                       score_cutoff=1)
+            if found and found[0] != word:
+                value = self.phrases["equipment"][found[0]]
+                out.append(doc.char_span(token.idx, token.idx + len(token.text), label=f"equipment|{value}"))
+        return [s for s in out if s is not None]
+
+    @staticmethod
+    def _kit_is_absent(doc: Doc, start: int, end: int) -> bool:
+        """'no roller', 'don't own a gun', 'left my theragun at home', 'the gun died'."""
+        for token in reversed(doc[max(0, start - KIT_WINDOW):start]):
+            word = token.lower_
+            if token.is_punct or word in ("but", "only", "just", "so", "though", "however", "except", "instead",
+                                          "still"):
+                break
+            if word in KIT_ABSENT_BEFORE:
+                return True
+            if word in ("left", "forgot") and KIT_LEFT_BEHIND.match(doc[end:end + 5].text.lower()):
+                return True  # "left my theragun at home" (but "there's a roller at home" is at hand)
+        following = [t.lower_ for t in doc[end:end + 3]]
+        return bool(following[:1] and following[0] in KIT_ABSENT_AFTER or
+                    following[1:2] and following[1] in KIT_ABSENT_AFTER)
 
     def _fuzzy(self, doc: Doc, covered: set) -> list:
         """A misspelt body part ("hamstrigns", "sholders"): rapidfuzz's optimal string

@@ -354,3 +354,12 @@ def test_yes_to_the_next_queued_region_moves_on_from_it(kb):
     finished = {**out.slots, "awaiting": "another_region", "routine_id": None, "step_index": None}
     out = run_action(ActionAffirm(), make_tracker(finished, intent="affirm"))
     assert out.slots["body_region"] == "hamstrings" and out.slots["queued_regions"] == []
+
+
+def test_an_answer_that_means_no_kit_means_hands(kb):
+    import pytest  # noqa: F401
+    for answer in ("nothin lol", "I not have anything", "don't have any special equipment, sorry", "none really"):
+        out = run_action(ActionHandlePain(), make_tracker(
+            {"awaiting": "equipment", "body_region": "calves", "activity_asked": True, "screened": ["lower_legs"]},
+            intent="inform", text=answer))
+        assert out.slots["equipment"] == "hands", (answer, out.texts)

@@ -78,3 +78,53 @@ def test_everyday_words_near_a_region_name_are_not_regions(matcher, text):
 
 def test_other_areas_are_recognised(matcher):
     assert ("other_area", "knee") in found(matcher, "my knee hurts after running")
+
+
+def kit(matcher, text):
+    return [e["value"] for e in matcher.extract(text) if e["entity"] == "equipment" and e.get("role") != "not"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("haven't got a roller, only a golf ball", ["massage_ball"]),
+    ("forgot my hypervolt, I've got a spiky ball though", ["massage_ball"]),
+    ("the massage gun died so it's the foam roller tonight", ["foam_roller"]),
+    ("I don't own rollers or guns, just a tennis ball", ["massage_ball"]),
+    ("I have a foam roller", ["foam_roller"]),
+])
+def test_kit_they_lack_is_not_kit_they_have(matcher, text, expected):
+    assert kit(matcher, text) == expected, matcher.extract(text)
+
+
+@pytest.mark.parametrize("text", [
+    "no roller, no gun, back is sore", "haven't got anything, sorry", "I don't have any kit at all",
+    "no balls or rollers here"])
+def test_lacking_all_kit_means_hands(matcher, text):
+    assert kit(matcher, text) == ["hands"], matcher.extract(text)
+
+
+@pytest.mark.parametrize("text", ["I don't have any pain at rest", "nothing helps my back", "no pain in my calves",
+                                  "my left calf is sore", "I don't have anything wrong with my heart"])
+def test_words_about_pain_are_not_a_lack_of_kit(matcher, text):
+    assert kit(matcher, text) == [], matcher.extract(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("got a foam rollr", "foam_roller"), ("my therugun", "massage_gun"), ("two electric massagers", "massage_gun"),
+    ("a frozen water bottle for my arch", "foam_roller")])
+def test_kit_in_another_number_or_one_letter_off(matcher, text, expected):
+    assert expected in kit(matcher, text), matcher.extract(text)
+
+
+def test_i_rolled_my_ankle_is_not_a_roller(matcher):
+    assert kit(matcher, "I rolled my ankle") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("there's a roller at home", ["foam_roller"]), ("left the gun at home but I have a ball", ["massage_ball"]),
+    ("no roller, have a tennis ball", ["massage_ball"])])
+def test_where_the_kit_is_decides(matcher, text, expected):
+    assert kit(matcher, text) == expected, matcher.extract(text)
+
+
+def test_upper_case_distances_are_activities(matcher):
+    assert ("activity", "running") in found(matcher, "Calves sore after a 10K PB")
