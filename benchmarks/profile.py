@@ -39,9 +39,14 @@ RASA_STAGES = [
 ACTION_STAGES = [
     ("actions: Unknot logic (actions/, knowledge/)", ("actions/", "knowledge/")),
     ("actions: SQLAlchemy queries", ("sqlalchemy/",)),
-    ("actions: rasa_sdk tracker parsing and JSON", ("rasa_sdk/", "json/", "ujson")),
+    # rasa_sdk's own modules but not its __main__, which is the root of every stack
+    ("actions: rasa_sdk tracker parsing and JSON", ("rasa_sdk/executor", "rasa_sdk/endpoint", "rasa_sdk/interfaces",
+                                                    "rasa_sdk/utils", "rasa_sdk/events", "json/", "ujson")),
     ("actions: Sanic, HTTP and event loop", ("",)),
 ]
+# A sample whose innermost frame is the event loop waiting for work: py-spy cannot tell
+# that uvloop's wait is idle, so without this an idle server looks busy.
+IDLE_LEAVES = ("serve (sanic/server/runners.py", "run_forever (", "_run_once (", "select (selectors.py")
 
 
 class Recording:
@@ -91,7 +96,9 @@ def read_folded(path: Path) -> list[tuple[list[str], int]]:
     for line in path.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if stack and count.isdigit():
-            stacks.append((stack.split(";"), int(count)))
+            frames = stack.split(";")
+            if not any(frames[-1].startswith(idle) for idle in IDLE_LEAVES):
+                stacks.append((frames, int(count)))
     return stacks
 
 
