@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -43,19 +42,13 @@ def run_cluster(rasa_servers: int, on_progress: Callable[[str, int, int], None])
            "UNKNOT_RATE_LIMIT": "off", "RASA_TELEMETRY_ENABLED": "false", "REDIS_URL": "redis://127.0.0.1:6379/5"}
     env.pop("TRACKER_DATABASE_URL", None)
     cluster = cluster_module.Cluster(env)
-    stop = threading.Event()
-
-    def keep_alive():
-        while not stop.is_set():
-            cluster.supervisor.keep_alive()
-            time.sleep(0.5)
-
+    stop = None
     results: dict = {}
     started = time.monotonic()
     try:
         cluster.start()
         results["startup_s"] = round(time.monotonic() - started, 1)
-        threading.Thread(target=keep_alive, daemon=True).start()
+        stop = cluster.keep_alive_in_background()
         targets = [("haproxy", Endpoint("unknot", cluster.public_port))]
         if rasa_servers == 1:
             port = next(c.port for c in cluster.supervisor.children.values() if c.kind == "rasa")
@@ -69,7 +62,8 @@ def run_cluster(rasa_servers: int, on_progress: Callable[[str, int, int], None])
                                         lambda n, total: on_progress(label, n, total))
                 results[route][str(users)] = load.summary()
     finally:
-        stop.set()
+        if stop is not None:
+            stop.set()
         cluster.supervisor.stop_all()
         cluster_module.drop_database(DATABASE)
     return results

@@ -116,6 +116,7 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
         self._nlp = spacy.blank("en")
         self._matcher = self._build_matcher()
         self._fuzzy_words = self._fuzzy_index()
+        self._kit_words = self._kit_fuzzy_index()
 
     def _fuzzy_index(self) -> Dict[str, Dict[str, tuple]]:
         """Single-word region phrases by first letter: phrase -> (entity, value)."""
@@ -127,6 +128,14 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
             for phrase, value in table.items():
                 if " " not in phrase and len(phrase) >= min_len:
                     index.setdefault(phrase[0], {})[phrase] = (entity, value)
+        return index
+
+    def _kit_fuzzy_index(self) -> Dict[str, List[str]]:
+        """The misspelt kit nouns the content has, by first letter."""
+        index: Dict[str, List[str]] = {}
+        for word in KIT_FUZZY_WORDS:
+            if word in self.phrases.get("equipment", {}):
+                index.setdefault(word[0], []).append(word)
         return index
 
     @classmethod
@@ -172,6 +181,7 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
         self.phrases, self.ambiguous = phrases, set(ambiguous)
         self._matcher = self._build_matcher()
         self._fuzzy_words = self._fuzzy_index()
+        self._kit_words = self._kit_fuzzy_index()
         return self._resource
 
     @classmethod
@@ -250,14 +260,15 @@ class KnowledgeEntityMatcher(GraphComponent, EntityExtractorMixin):
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        words = [w for w in KIT_FUZZY_WORDS if w in self.phrases.get("equipment", {})]
         out = []
         for token in doc:
             word = token.lower_
             if token.i in covered or not token.is_alpha or len(word) < 5 or word in KIT_FUZZY_STOPWORDS:
                 continue
-            found = process.extractOne(word, [w for w in words if w[0] == word[0]], scorer=OSA.distance,
-                                       score_cutoff=1)
+            candidates = self._kit_words.get(word[0])
+            if not candidates:
+                continue
+            found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1)
             if found and found[0] != word:
                 value = self.phrases["equipment"][found[0]]
                 out.append(doc.char_span(token.idx, token.idx + len(token.text), label=f"equipment|{value}"))

@@ -194,6 +194,20 @@ class Cluster:
                         self.supervisor.log("haproxy"))
         self.wait_balanced()
 
+    def keep_alive_in_background(self, every: float = 0.5) -> "threading.Event":
+        """Restarts a crashed process from a daemon thread until the returned event is set
+        (for the tests and the bench, which run the cluster inside another program)."""
+        import threading
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.is_set():
+                self.supervisor.keep_alive()
+                stop.wait(every)
+
+        threading.Thread(target=loop, daemon=True).start()
+        return stop
+
     def server_states(self) -> dict[str, str]:
         """What HAProxy's health checks say of each server ({"rasa/rasa1": "UP", ...})."""
         import socket

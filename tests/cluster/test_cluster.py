@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -38,20 +37,14 @@ def cluster():
            "RASA_PORT": str(base + 199), "DATABASE_URL": DATABASE, "UNKNOT_RATE_LIMIT": "off",
            "RASA_TELEMETRY_ENABLED": "false"}
     running = cluster_module.Cluster(env)
-    stop = threading.Event()
-
-    def keep_alive():
-        while not stop.is_set():
-            running.supervisor.keep_alive()
-            time.sleep(0.5)
-
+    stop = None
     try:
         running.start()
-        thread = threading.Thread(target=keep_alive, daemon=True)
-        thread.start()
+        stop = running.keep_alive_in_background()
         yield running
     finally:
-        stop.set()
+        if stop is not None:
+            stop.set()
         running.supervisor.stop_all()
         cluster_module.drop_database(DATABASE)
 
