@@ -47,6 +47,9 @@ if not Doc.has_extension("unknot_concepts"):
     Doc.set_extension("unknot_concepts", default=None)
 # Why each span was made, by (label, start token, end token): span extensions in spaCy are
 # stored by character offsets only, so two labels on the same words would share them.
+# Token indices inside matches of families that carry their own negation ("no better").
+if not Doc.has_extension("unknot_self_negating"):
+    Doc.set_extension("unknot_self_negating", default=None)
 if not Doc.has_extension("unknot_details"):
     Doc.set_extension("unknot_details", default=None)
 
@@ -167,6 +170,26 @@ def correct_spelling(text: str, index_map: list[int], corrector) -> tuple[str, l
     return "".join(out), new_map
 
 
+def _names_the_writer(span: Span, first_person: frozenset) -> bool:
+    """"one guy jammed my head", "a lad elbowed me": someone else did it, the symptom is the
+    writer's own."""
+    return any(t.lower_ in first_person for t in span)
+
+
+def _new_clause_between(doc: Doc, after: int, target_start: int, target_end: int) -> bool:
+    """True when a comma (or dash) between token `after` and the target opens a new clause:
+    within the next four words, up to the target's end, a verb and no list joiner."""
+    for i in range(after, target_start + 1):
+        if i >= len(doc) or doc[i].text not in CLAUSE_COMMAS:
+            continue
+        window = [t.lower_ for t in doc[i + 1:min(i + 5, max(target_end, i + 1), len(doc))]]
+        if window and window[0] in LIST_JOINERS:
+            continue
+        if any(w in CLAUSE_VERBS for w in window):
+            return True
+    return False
+
+
 @Language.factory(
     "unknot_symptom_spans",
     default_config={"flags_file": None, "contraindications_file": None, "concept_window": 8},
@@ -184,6 +207,23 @@ def make_symptom_spans(nlp: Language, name: str, flags_file: Optional[str], cont
 
 # Words that end a clause: two concepts on either side of one are not paired.
 CLAUSE_BREAKS = {"but", "however", "though", "although", "except", ";", "whereas"}
+
+# A negation reaches across a comma only into a list ("no numbness, tingling or weakness"),
+# not into a new clause with its own verb ("can't get off the toilet, wee is dark brown"):
+# medspaCy's scope runs to the end of the sentence, so a negation early in a run-on message
+# would silence every symptom after it.
+CLAUSE_VERBS = {
+    "is", "was", "are", "were", "'s", "s", "has", "have", "had", "'ve", "feels", "feel", "felt", "keeps", "kept",
+    "went", "goes", "gone", "going", "got", "gets", "getting", "looks", "looked", "started", "starts", "came",
+    "comes", "been", "be", "hurts", "hurt", "aches", "ached", "won't", "wont", "can't", "cant", "cannot",
+    "ca", "wo", "do", "does", "did", "keep", "am", "'m", "m", "needs", "need", "turned", "turns", "seems",
+}
+CLAUSE_COMMAS = {",", "-", "--", "\u2013", "\u2014", "...", "..", "/"}
+LIST_JOINERS = {"or", "nor"}
+# ", just ..." / ", now just ...": the writer turns to something else ("went away months ago,
+# now just stiff wrists"); two concepts either side are not paired. (", now" alone is not one:
+# "hit my head on the floor, now my neck hurts" is one story.)
+CONTRAST_OPENERS = (("just",), ("now", "just"), ("now", "only"))
 
 
 class SymptomSpans:
@@ -229,7 +269,12 @@ class SymptomSpans:
                     self._add(spans, doc, match.start(), match.end(), label, f"pattern {number}")
         found = self._concept_spans(doc)
         doc._.unknot_concepts = found
-        breaks = [i for i, t in enumerate(doc) if t.lower_ in CLAUSE_BREAKS]
+        doc._.unknot_self_negating = frozenset(
+            i for name, concept in self.concepts.items() if concept.negative
+            for ranges in found.get(name, {}).values() for start, end in ranges for i in range(start, end))
+        breaks = [i for i, t in enumerate(doc) if t.lower_ in CLAUSE_BREAKS or (
+            t.text in CLAUSE_COMMAS and any(
+                [w.lower_ for w in doc[i + 1:i + 1 + len(opener)]] == list(opener) for opener in CONTRAST_OPENERS))]
         for pset in self.pattern_sets:
             label = f"{pset.kind}:{pset.id}"
             for group in pset.concept_pairs:
@@ -387,6 +432,33 @@ class SemanticFlags:
         return doc
 
 
+def people_rules(people: "terms.People") -> list:
+    """ConText rules built from token patterns over the people word lists: one rule per
+    role covers every frame ("training partner collapsed", "colleague's pee went dark")."""
+    from medspacy.context import ConTextRule
+
+    others = list(people.other_people)
+    return [
+        # the subject of a clause: first in its sentence, or after a determiner ("my mate",
+        # "one guy"); not an object ("collided with a player" keeps "with" before "a")
+        ConTextRule("someone else opens the sentence", "FAMILY", direction="FORWARD", terminated_by={"SELF"},
+                    pattern=[{"IS_SENT_START": True, "LOWER": {"IN": others}},
+                             {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
+        ConTextRule("someone else", "FAMILY", direction="FORWARD", terminated_by={"SELF"},
+                    pattern=[{"LOWER": {"IN": list(people.determiners)}}, {"LOWER": {"IN": others}},
+                             {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
+        ConTextRule("a witness reporting", "PSEUDO", direction="PSEUDO",
+                    pattern=[{"LOWER": {"IN": ["my", "the", "a", "our", "his", "her"]}, "OP": "?"},
+                             {"LOWER": {"IN": others}}, {"LOWER": {"IN": list(people.reporting_verbs)}}]),
+        ConTextRule("the writer", "SELF", direction="FORWARD", max_scope=1,
+                    pattern=[{"LOWER": {"IN": list(people.first_person)}}]),
+        # "a patient on my ward", "a guy at my gym": the writer's place, not the writer
+        ConTextRule("the writer's place", "PSEUDO", direction="PSEUDO",
+                    pattern=[{"LOWER": {"IN": ["at", "on", "in", "from", "of", "with", "to", "near", "by"]}},
+                             {"LOWER": {"IN": ["my", "our"]}}]),
+    ]
+
+
 class SymptomDetector:
     """Builds the pipeline once; `detect` is then safe to call on any text.
 
@@ -417,7 +489,14 @@ class SymptomDetector:
         self.context.add([
             ConTextRule(r.literal, r.category, direction=r.direction, max_scope=r.max_scope)
             for r in rules
-        ])
+        ] + people_rules(people := terms.load_people()))
+        self.first_person = frozenset(people.first_person)
+        # The writer speaking again ends every "someone else" scope (terms/people.yml). Set on
+        # the rules themselves: medspaCy 1.3.1's `terminating_types` setting is consumed by
+        # the first rule it is applied to.
+        for rule in self.context.rules:
+            if rule.category.upper() == "FAMILY":
+                rule.terminated_by.add("SELF")
         cues = correction_cues if correction_cues is not None else terms.load_correction_cues()
         self._correction = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in cues) + r")\b") if cues else None
         self._historical_ok = {(p.kind, p.id): p.historical_ok for p in self.spans.pattern_sets}
@@ -448,6 +527,25 @@ class SymptomDetector:
             logger.debug("safety: %s", detection.explain())
         return detection
 
+    @staticmethod
+    def _negation_reaches(span: Span) -> bool:
+        """False when every negation of the span either stands before a comma that starts a
+        new clause (a verb within the next few words) on the way to it, or is a word of a
+        family that carries its own negation inside the span ("foam rolled daily, no change")."""
+        negations = [m for m in (getattr(span._, "modifiers", None) or ())
+                     if m.category == "NEGATED_EXISTENCE"]
+        if not negations:
+            return bool(span._.is_negated)
+        doc = span.doc
+        own = doc._.unknot_self_negating or frozenset()
+        for modifier in negations:
+            start, end = modifier.modifier_span
+            if start >= span.start and all(i in own for i in range(start, end)):
+                continue  # "no better", "hasn't budged": the symptom's own words
+            if start >= span.end or not _new_clause_between(doc, end, span.start, span.end):
+                return True
+        return False
+
     def _finding(self, span: Span, index_map: list[int]) -> Finding:
         kind, _, item = span.label_.partition(":")
         detail, group = _detail(span)
@@ -455,8 +553,8 @@ class SymptomDetector:
         end = index_map[span.end_char - 1] + 1 if span.end_char - 1 < len(index_map) else start
         return Finding(
             kind=kind, id=item, start=start, end=end,
-            negated=bool(span._.is_negated), hypothetical=bool(span._.is_hypothetical),
-            family=bool(span._.is_family), historical=bool(span._.is_historical),
+            negated=bool(span._.is_negated) and self._negation_reaches(span), hypothetical=bool(span._.is_hypothetical),
+            family=bool(span._.is_family) and not _names_the_writer(span, self.first_person), historical=bool(span._.is_historical),
             historical_ok=self._historical_ok.get((kind, item), kind == "contraindication"),
             detail=detail, group=group,
         )

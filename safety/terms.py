@@ -14,6 +14,7 @@ RED_FLAGS_FILE = PROJECT_ROOT / "knowledge" / "content" / "red_flags.yml"
 CONTRAINDICATIONS_FILE = PROJECT_ROOT / "knowledge" / "content" / "contraindications.yml"
 CONTEXT_RULES_FILE = Path(__file__).resolve().parent / "terms" / "context_rules.yml"
 CORRECTION_CUES_FILE = Path(__file__).resolve().parent / "terms" / "correction_cues.yml"
+PEOPLE_FILE = Path(__file__).resolve().parent / "terms" / "people.yml"
 SYMPTOM_WORDS_FILE = Path(__file__).resolve().parent / "terms" / "symptom_words.yml"
 
 CONTEXT_CATEGORIES = {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "FAMILY",
@@ -121,6 +122,9 @@ class Concept:
     name: str
     patterns: tuple[re.Pattern, ...] = ()
     lemmas: frozenset[str] = frozenset()
+    # The family's words carry their own negation ("no better", "hasn't budged"): a negation
+    # inside one of its matches is the symptom itself and negates nothing.
+    negative: bool = False
 
 
 def load_concepts(flags_file: Path = RED_FLAGS_FILE) -> dict[str, Concept]:
@@ -134,7 +138,7 @@ def load_concepts(flags_file: Path = RED_FLAGS_FILE) -> dict[str, Concept]:
     for name, raw in concepts.items():
         item = f"concept {name}"
         if isinstance(raw, dict):
-            unknown = set(raw) - {"patterns", "lemmas"}
+            unknown = set(raw) - {"patterns", "lemmas", "negative"}
             if unknown:
                 raise TermError(f"{flags_file.name}: {item}: unknown fields {sorted(unknown)}")
             lemmas = raw.get("lemmas") or []
@@ -143,7 +147,9 @@ def load_concepts(flags_file: Path = RED_FLAGS_FILE) -> dict[str, Concept]:
             patterns = _compile(flags_file, item, raw.get("patterns"), allow_empty=bool(lemmas))
             if not patterns and not lemmas:
                 raise TermError(f"{flags_file.name}: {item}: needs patterns or lemmas")
-            out[str(name)] = Concept(str(name), patterns, frozenset(lemmas))
+            if not isinstance(raw.get("negative", False), bool):
+                raise TermError(f"{flags_file.name}: {item}: negative: must be true or false")
+            out[str(name)] = Concept(str(name), patterns, frozenset(lemmas), bool(raw.get("negative", False)))
         else:
             out[str(name)] = Concept(str(name), _compile(flags_file, item, raw))
     return out
@@ -246,6 +252,27 @@ def load_context_rules(path: Path = CONTEXT_RULES_FILE) -> list[ContextRuleSpec]
             raise TermError(f"{path.name}: {literal}: direction: {direction!r} is not one of {sorted(DIRECTIONS)}")
         rules.append(ContextRuleSpec(literal.strip().lower(), category, direction, entry.get("max_scope")))
     return rules
+
+
+@dataclass(frozen=True)
+class People:
+    """Word lists of safety/terms/people.yml (see its header)."""
+
+    other_people: tuple[str, ...]
+    reporting_verbs: tuple[str, ...]
+    determiners: tuple[str, ...]
+    first_person: tuple[str, ...]
+
+
+def load_people(path: Path = PEOPLE_FILE) -> People:
+    data = _load(path)
+    lists = {}
+    for key in ("other_people", "reporting_verbs", "determiners", "first_person"):
+        words = data.get(key)
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise TermError(f"{path.name}: {key}: must be a non-empty list of words")
+        lists[key] = tuple(dict.fromkeys(w.strip().lower() for w in words))
+    return People(**lists)
 
 
 def load_correction_cues(path: Path = CORRECTION_CUES_FILE) -> tuple[str, ...]:
