@@ -143,10 +143,11 @@ def test_everyday_talk_raises_no_flag_and_rarely_a_question(detector):
 
 
 def test_final_sealed_set(detector):
-    """final_mixed.yml, kept sealed to the end (first and final measurements are in
-    tests/safety/sealed/). A regression guard at its final figures; only aggregates print."""
+    """final_v3.yml, kept sealed to the end of round 2 (its one measurement is in
+    tests/safety/sealed/final_measurement.json: 88% / 92.5% / 95%, 6.7% false alarms). A
+    regression guard just under those figures; only aggregates print."""
     result = run_suite(detector, FINAL)
-    assert result.recall["emergency_now"] >= 0.98, _summary(result)
-    assert result.recall["urgent_24h"] >= 0.9 and result.recall["soon"] >= 0.8, _summary(result)
-    assert result.warned_or_asked["emergency_now"] == 1.0, _summary(result)
-    assert result.false_alarm_rate <= 0.05 and result.ambiguous_asked_rate >= 0.95, _summary(result)
+    assert result.recall["emergency_now"] >= 0.86, _summary(result)
+    assert result.recall["urgent_24h"] >= 0.9 and result.recall["soon"] >= 0.9, _summary(result)
+    assert result.warned_or_asked["emergency_now"] >= 0.96, _summary(result)
+    assert result.false_alarm_rate <= 0.07 and result.ambiguous_asked_rate >= 0.9, _summary(result)
