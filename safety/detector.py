@@ -47,6 +47,10 @@ if not Doc.has_extension("unknot_concepts"):
     Doc.set_extension("unknot_concepts", default=None)
 # Why each span was made, by (label, start token, end token): span extensions in spaCy are
 # stored by character offsets only, so two labels on the same words would share them.
+# For a pair whose partner words may stand anywhere in the message ("banged my head ... not
+# sick"): the token ranges of each partner family, by (label, start, end) of the pair's span.
+if not Doc.has_extension("unknot_partners"):
+    Doc.set_extension("unknot_partners", default=None)
 # Token indices inside matches of families that carry their own negation ("no better").
 if not Doc.has_extension("unknot_self_negating"):
     Doc.set_extension("unknot_self_negating", default=None)
@@ -143,7 +147,19 @@ def normalise(text: str) -> tuple[str, list[int]]:
     while out_chars and out_chars[-1] == " ":
         out_chars.pop()
         index_map.pop()
-    return "".join(out_chars), index_map
+    # "Can't. Get. Full. Sentence. Out." / "chest. heavy. left arm weird.": one clause typed a
+    # few words at a time. The full stops inside a run of three or more fragments of at most
+    # four words are dropped (and their offsets with them), so the run reads as one sentence.
+    text = "".join(out_chars)
+    dropped = {m.start() + i for m in _WORD_AT_A_TIME.finditer(text) for i, ch in enumerate(m.group()) if ch == "."}
+    if dropped:
+        text = "".join(ch for i, ch in enumerate(text) if i not in dropped)
+        index_map = [origin for i, origin in enumerate(index_map) if i not in dropped]
+    return text, index_map
+
+
+_FRAGMENT = r"[^\W\d_]+(?:'[^\W\d_]+)?(?: [^\W\d_]+(?:'[^\W\d_]+)?){0,3}"
+_WORD_AT_A_TIME = re.compile(r"(?:(?<=^)|(?<=[.!?] ))(?:" + _FRAGMENT + r"\. ){2,}" + _FRAGMENT + r"(?=\.)")
 
 
 def correct_spelling(text: str, index_map: list[int], corrector) -> tuple[str, list[int]]:
@@ -170,10 +186,19 @@ def correct_spelling(text: str, index_map: list[int], corrector) -> tuple[str, l
     return "".join(out), new_map
 
 
+def _someone_else_leads_into(span: Span) -> bool:
+    """"friend coughed blood": a someone-else phrase that runs into the symptom's first word
+    (medspaCy never lets a modifier touch the words it modifies)."""
+    graph = getattr(span.doc._, "context_graph", None)
+    return any(m.category == "FAMILY" and m.modifier_span[0] <= span.start < m.modifier_span[1] < span.end
+               for m in (getattr(graph, "modifiers", None) or ()))
+
+
 def _names_the_writer(span: Span, first_person: frozenset) -> bool:
     """"one guy jammed my head", "a lad elbowed me": someone else did it, the symptom is the
-    writer's own."""
-    return any(t.lower_ in first_person for t in span)
+    writer's own (not "a girl has a stress fracture, my shins...": a new clause)."""
+    return any(t.lower_ in first_person and not (t.i > span.start and span.doc[t.i - 1].text in CLAUSE_COMMAS)
+               for t in span)
 
 
 def _new_clause_between(doc: Doc, after: int, target_start: int, target_end: int) -> bool:
@@ -185,7 +210,7 @@ def _new_clause_between(doc: Doc, after: int, target_start: int, target_end: int
         window = [t.lower_ for t in doc[i + 1:min(i + 5, max(target_end, i + 1), len(doc))]]
         if window and window[0] in LIST_JOINERS:
             continue
-        if any(w in CLAUSE_VERBS for w in window):
+        if window[0] in CLAUSE_SUBJECTS or any(w in CLAUSE_VERBS for w in window):
             return True
     return False
 
@@ -220,6 +245,8 @@ CLAUSE_VERBS = {
 }
 CLAUSE_COMMAS = {",", "-", "--", "\u2013", "\u2014", "...", "..", "/"}
 LIST_JOINERS = {"or", "nor"}
+# a pronoun right after the comma opens a clause of its own ("..., it wake me 2 3 times")
+CLAUSE_SUBJECTS = {"it", "i", "i'm", "im", "he", "she", "they", "we", "its", "it's", "there", "this", "that"}
 # ", just ..." / ", now just ...": the writer turns to something else ("went away months ago,
 # now just stiff wrists"); two concepts either side are not paired. (", now" alone is not one:
 # "hit my head on the floor, now my neck hurts" is one story.)
@@ -275,12 +302,17 @@ class SymptomSpans:
         breaks = [i for i, t in enumerate(doc) if t.lower_ in CLAUSE_BREAKS or (
             t.text in CLAUSE_COMMAS and any(
                 [w.lower_ for w in doc[i + 1:i + 1 + len(opener)]] == list(opener) for opener in CONTRAST_OPENERS))]
+        partners_of: dict[tuple[str, int, int], list] = {}
         for pset in self.pattern_sets:
             label = f"{pset.kind}:{pset.id}"
             for group in pset.concept_pairs:
+                self._partners = {}
                 for start, end in self._group_matches(group, found, breaks, doc):
-                    self._add(spans, doc, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), label,
-                              "families " + "+".join(group.names))
+                    added = self._add(spans, doc, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), label,
+                                      "families " + "+".join(group.names))
+                    if added is not None and (start, end) in self._partners:
+                        partners_of[added] = self._partners[(start, end)]
+        doc._.unknot_partners = partners_of
         for area, names in self.risk_areas.items():
             for name in names:
                 for ranges in found.get(name, {}).values():
@@ -290,13 +322,15 @@ class SymptomSpans:
         return doc
 
     @staticmethod
-    def _add(spans: dict, doc: Doc, start: int, end: int, label: str, detail: str = "") -> None:
+    def _add(spans: dict, doc: Doc, start: int, end: int, label: str, detail: str = "") -> Optional[tuple]:
         if end <= start:
             return
         span = doc.char_span(start, end, label=label, alignment_mode="expand")
         if span is not None and len(span) and (label, span.start, span.end) not in spans:
             _note(doc, span, detail)
             spans[(label, span.start, span.end)] = span
+            return (label, span.start, span.end)
+        return None
 
     # At most this many matches of one concept per sentence are paired: enough for any
     # real message, and it keeps the pairing bounded on pathological input.
@@ -315,9 +349,10 @@ class SymptomSpans:
             if len(bucket) < self.MAX_PER_SENTENCE and (start, end) not in bucket:
                 bucket.append((start, end))
 
+        text = doc.text  # a property that joins every token: read it once
         for name, concept in self.concepts.items():
             for pattern in concept.patterns:
-                for match in pattern.finditer(doc.text):
+                for match in pattern.finditer(text):
                     if match.end() <= match.start():
                         continue
                     span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
@@ -344,9 +379,12 @@ class SymptomSpans:
             return any(found.get(name, {}).get(sentence) for name in group.unless)
 
         if group.anywhere or len(names) == 1:
+            partners = [[r for ranges in found[name].values() for r in ranges] for name in names[1:] + group.also]
             for sentence, ranges in found[names[0]].items():
                 if not harmless(sentence):
-                    yield from ranges
+                    for start, end in ranges:
+                        self._partners[(start, end)] = partners
+                        yield start, end
             return
         window = group.window or self.window
         first, rest = names[0], names[1:]
@@ -438,15 +476,25 @@ def people_rules(people: "terms.People") -> list:
     from medspacy.context import ConTextRule
 
     others = list(people.other_people)
+    firsts = list(people.first_person)
     return [
         # the subject of a clause: first in its sentence, or after a determiner ("my mate",
         # "one guy"); not an object ("collided with a player" keeps "with" before "a")
         ConTextRule("someone else opens the sentence", "FAMILY", direction="FORWARD", terminated_by={"SELF"},
                     pattern=[{"IS_SENT_START": True, "LOWER": {"IN": others}},
                              {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
-        ConTextRule("someone else", "FAMILY", direction="FORWARD", terminated_by={"SELF"},
-                    pattern=[{"LOWER": {"IN": list(people.determiners)}}, {"LOWER": {"IN": others}},
+        # "gym bro passed out", "squadmate collapsed": a word before the noun, or any "-mate"
+        ConTextRule("someone else, described, opens the sentence", "FAMILY", direction="FORWARD",
+                    terminated_by={"SELF"},
+                    pattern=[{"IS_SENT_START": True, "IS_ALPHA": True, "LOWER": {"NOT_IN": firsts}},
+                             {"LOWER": {"IN": others}}, {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
+        ConTextRule("a -mate opens the sentence", "FAMILY", direction="FORWARD", terminated_by={"SELF"},
+                    pattern=[{"IS_SENT_START": True, "LOWER": {"REGEX": r"^[a-z]+mates?$"}},
                              {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
+        ConTextRule("someone else", "FAMILY", direction="FORWARD", terminated_by={"SELF"},
+                    pattern=[{"LOWER": {"IN": list(people.determiners)}},
+                             {"IS_ALPHA": True, "LOWER": {"NOT_IN": list(people.first_person)}, "OP": "?"},
+                             {"LOWER": {"IN": others}}, {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
         ConTextRule("a witness reporting", "PSEUDO", direction="PSEUDO",
                     pattern=[{"LOWER": {"IN": ["my", "the", "a", "our", "his", "her"]}, "OP": "?"},
                              {"LOWER": {"IN": others}}, {"LOWER": {"IN": list(people.reporting_verbs)}}]),
@@ -540,11 +588,50 @@ class SymptomDetector:
         own = doc._.unknot_self_negating or frozenset()
         for modifier in negations:
             start, end = modifier.modifier_span
-            if start >= span.start and all(i in own for i in range(start, end)):
-                continue  # "no better", "hasn't budged": the symptom's own words
+            if all(i in own for i in range(start, end)) and (
+                    start >= span.start or all(i in own for i in range(span.start, span.end))):
+                continue  # "no better", "hasn't budged", "can't get a full breath": the symptom's own words
             if start >= span.end or not _new_clause_between(doc, end, span.start, span.end):
                 return True
         return False
+
+    @staticmethod
+    def _partners_denied(span: Span) -> bool:
+        """True when a partner family of an anywhere-pair is denied right where it stands, at
+        every place it stands ("banged my head, didn't black out, not sick": the knock alone is
+        no flag). Only a negation touching the words counts (at most two words before, or
+        right after for a backward one): a partner is not a ConText target of its own, and a
+        long negation scope ("can't think what day it is and I've been sick") must not hide it."""
+        partners = (span.doc._.unknot_partners or {}).get((span.label_, span.start, span.end))
+        if not partners:
+            return False
+        graph = getattr(span.doc._, "context_graph", None)
+        modifiers = list(getattr(graph, "modifiers", None) or ())
+        negations = [m for m in modifiers
+                     if m.category == "NEGATED_EXISTENCE" and m.direction.upper() in ("FORWARD", "BACKWARD")]
+        # someone else's or a hypothetical partner: ConText's scopes, already cut by the
+        # writer's own words and by terminators, are reliable for these
+        others = [m for m in modifiers if m.category in ("FAMILY", "HYPOTHETICAL")
+                  and m.direction.upper() in ("FORWARD", "BACKWARD", "BIDIRECTIONAL")]
+        own = span.doc._.unknot_self_negating or frozenset()
+
+        def denied(start: int, end: int) -> bool:
+            for m in others:
+                m_start, m_end = m.modifier_span
+                s_start, s_end = m.scope_span
+                if not (m_start < end and start < m_end) and s_start <= start and end <= s_end:
+                    return True
+            for m in negations:
+                m_start, m_end = m.modifier_span
+                if all(i in own for i in range(m_start, m_end)):
+                    continue
+                if m.direction.upper() == "FORWARD" and m_end <= start and start - m_end <= 2:
+                    return True
+                if m.direction.upper() == "BACKWARD" and m_start >= end and m_start - end <= 1:
+                    return True
+            return False
+
+        return any(ranges and all(denied(a, b) for a, b in ranges) for ranges in partners)
 
     def _finding(self, span: Span, index_map: list[int]) -> Finding:
         kind, _, item = span.label_.partition(":")
@@ -553,8 +640,10 @@ class SymptomDetector:
         end = index_map[span.end_char - 1] + 1 if span.end_char - 1 < len(index_map) else start
         return Finding(
             kind=kind, id=item, start=start, end=end,
-            negated=bool(span._.is_negated) and self._negation_reaches(span), hypothetical=bool(span._.is_hypothetical),
-            family=bool(span._.is_family) and not _names_the_writer(span, self.first_person), historical=bool(span._.is_historical),
+            negated=(bool(span._.is_negated) and self._negation_reaches(span)) or self._partners_denied(span),
+            hypothetical=bool(span._.is_hypothetical),
+            family=(bool(span._.is_family) or _someone_else_leads_into(span)) and not _names_the_writer(
+                span, self.first_person), historical=bool(span._.is_historical),
             historical_ok=self._historical_ok.get((kind, item), kind == "contraindication"),
             detail=detail, group=group,
         )
@@ -590,8 +679,9 @@ class SymptomDetector:
         contra = [f.id for f in findings if f.kind == "contraindication" and f.applies]
         negated = [f.id for f in findings if f.is_flag and f.negated and f.id not in flags]
         # A question about one's own high-risk area still earns the safety question ("is it
-        # broken?"); a negated, someone else's or resolved mention does not.
-        concerns = [f.id for f in findings if f.kind == "concern" and not (f.negated or f.family or f.historical)]
+        # broken?"), and so does one that has settled ("lip went numb for a minute, fine now
+        # I think": the question is how to tell); a negated or someone else's mention does not.
+        concerns = [f.id for f in findings if f.kind == "concern" and not (f.negated or f.family)]
         evidence = {}
         for f in findings:
             if f.is_flag and f.applies:

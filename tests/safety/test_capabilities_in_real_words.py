@@ -1,6 +1,7 @@
-"""Capabilities added in round 2 of issue 9, each tested on wording of its own (not the
-sentences of any evaluation set): negation that stops at a new clause, families that carry
-their own negation, other people found by grammatical role, and the writer taking over."""
+"""Capabilities added in rounds 2 and 3 of issue 9, each tested on wording of its own (not
+the sentences of any evaluation set): negation that stops at a new clause, families that
+carry their own negation, other people found by grammatical role, the writer taking over,
+messages typed a few words at a time, pair partners denied where they stand."""
 from __future__ import annotations
 
 import pytest
@@ -88,3 +89,55 @@ def test_people_file_is_validated(tmp_path):
     bad.write_text("other_people: []\nreporting_verbs: [says]\ndeterminers: [my]\nfirst_person: [i]\n")
     with pytest.raises(terms.TermError, match="other_people"):
         terms.load_people(bad)
+
+
+def test_a_message_typed_a_few_words_at_a_time_reads_as_one_sentence():
+    from safety.detector import normalise
+    text = "Chest. So tight. Left arm. Going numb. Help"
+    read, offsets = normalise(text)
+    assert read == "chest so tight left arm going numb. help"
+    assert "".join(text[i] for i in offsets).lower() == read
+    assert normalise("I ran 5k today. My calves are tight. Any routine?")[0] == \
+        "i ran 5k today. my calves are tight. any routine?"
+
+
+def test_fragments_pair_across_their_full_stops(rules_only):
+    assert "cardiac_chest_pain" in rules_only.detect("Chest. Crushing. Down my left arm. Sweaty.").flags
+
+
+@pytest.mark.parametrize("text, fires", [
+    ("knocked my head on a shelf at work, didn't pass out, not sick, just a lump", False),
+    ("knocked my head on a shelf at work and I've been sick twice since", True),
+])
+def test_a_partner_denied_where_it_stands_does_not_pair(rules_only, text, fires):
+    assert ("head_neck_injury" in rules_only.detect(text).flags) is fires
+
+
+def test_a_settled_high_risk_mention_still_earns_the_question(rules_only):
+    detection = rules_only.detect("my vision went blurry for a minute on the bike, fine now i think")
+    assert not detection.flags and "face_vision_speech" in detection.concerns
+
+
+@pytest.mark.parametrize("text", [
+    "my buddy coughed blood after the race, my legs are just tired",
+    "Clubmate fainted at the finish line, my calves are tight",
+    "gym buddy's wee went dark after leg day, my quads are just sore",
+])
+def test_someone_else_in_front_of_the_symptom(rules_only, text):
+    assert not rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("my lips have gone a bit blue and I'm struggling for air", "sudden_breathlessness"),
+    ("feels like someone put a fridge on my chest and I'm sweating buckets", "cardiac_chest_pain"),
+    ("my breathing keeps getting harder and harder, I'm only sitting on the sofa", "sudden_breathlessness"),
+])
+def test_everyday_pictures_of_emergencies(rules_only, text, flag):
+    assert flag in rules_only.detect(text).flags
+
+
+def test_patterns_must_be_lower_case(tmp_path):
+    bad = tmp_path / "red_flags.yml"
+    bad.write_text("concepts:\n  X:\n    - '\\\\bChest\\\\b'\nflags: []\n")
+    with pytest.raises(terms.TermError, match="lower case"):
+        terms.load_concepts(bad)
