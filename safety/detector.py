@@ -197,8 +197,12 @@ def _someone_else_leads_into(span: Span) -> bool:
 def _names_the_writer(span: Span, first_person: frozenset) -> bool:
     """"one guy jammed my head", "a lad elbowed me": someone else did it, the symptom is the
     writer's own (not "a girl has a stress fracture, my shins...": a new clause)."""
-    return any(t.lower_ in first_person and not (t.i > span.start and span.doc[t.i - 1].text in CLAUSE_COMMAS)
-               for t in span)
+    for token in span:
+        if token.text in CLAUSE_COMMAS:
+            return False  # a new clause: "osteoporosis, I'm just here about my own shoulders"
+        if token.lower_ in first_person:
+            return True
+    return False
 
 
 def _new_clause_between(doc: Doc, after: int, target_start: int, target_end: int) -> bool:
@@ -495,9 +499,12 @@ def people_rules(people: "terms.People") -> list:
                     pattern=[{"LOWER": {"IN": list(people.determiners)}},
                              {"IS_ALPHA": True, "LOWER": {"NOT_IN": list(people.first_person)}, "OP": "?"},
                              {"LOWER": {"IN": others}}, {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
+        # "my friend says my lips look blue": the witness reports the writer ("my", "I"...);
+        # "my mum says her back stiffens" stays someone else's
         ConTextRule("a witness reporting", "PSEUDO", direction="PSEUDO",
                     pattern=[{"LOWER": {"IN": ["my", "the", "a", "our", "his", "her"]}, "OP": "?"},
-                             {"LOWER": {"IN": others}}, {"LOWER": {"IN": list(people.reporting_verbs)}}]),
+                             {"LOWER": {"IN": others}}, {"LOWER": {"IN": list(people.reporting_verbs)}},
+                             {"LOWER": {"IN": ["that"]}, "OP": "?"}, {"LOWER": {"IN": firsts}}]),
         ConTextRule("the writer", "SELF", direction="FORWARD", max_scope=1,
                     pattern=[{"LOWER": {"IN": list(people.first_person)}}]),
         # "a patient on my ward", "a guy at my gym": the writer's place, not the writer

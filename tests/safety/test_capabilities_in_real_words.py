@@ -141,3 +141,35 @@ def test_patterns_must_be_lower_case(tmp_path):
     bad.write_text("concepts:\n  X:\n    - '\\\\bChest\\\\b'\nflags: []\n")
     with pytest.raises(terms.TermError, match="lower case"):
         terms.load_concepts(bad)
+
+
+@pytest.mark.parametrize("text, fires", [
+    ("my sister says my mouth is drooping on one side and my speech is slurred", True),
+    ("my dad says his face drooped on one side last night, my quads are just sore", False),
+])
+def test_a_witness_reports_the_writer_only_with_the_writers_words(rules_only, text, fires):
+    assert bool(rules_only.detect(text).flags) is fires
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("a cyclist went into me at the lights, my knee is in agony", "acute_injury"),
+    ("my hand is getting weaker every day, can't grip the bar now", "progressive_neuro_deficit"),
+    ("shin pain that's worse with every run and now aches even when I'm in bed", "bone_stress_injury"),
+])
+def test_urgent_signs_in_everyday_words(rules_only, text, flag):
+    assert flag in rules_only.detect(text).flags
+
+
+def test_foam_rolling_is_not_an_injury(rules_only):
+    # "roll" is an injury word ("rolled my ankle") and a massage word: only strong injury
+    # events count with severe pain anywhere in the message
+    assert not rules_only.detect("my quads are in agony after leg day, which roll should I do?").flags
+
+
+@pytest.mark.parametrize("text, area", [
+    ("my ankle feels a bit wobbly on the stairs since Saturday", "walking_weight"),
+    ("my thumb looks a bit off after that catch, sore", "break_dislocation"),
+])
+def test_casual_mentions_of_a_high_risk_area_are_asked_about(rules_only, text, area):
+    detection = rules_only.detect(text)
+    assert not detection.flags and area in detection.concerns

@@ -3,11 +3,12 @@
 - The project's own case files (safety/training/*.yml: written independently, then used to
   tune the rules and to train the semantic layer): no emergency may be missed, urgent and
   soon recall at least 90%, at most 5% false alarms.
-- The sealed sets (tests/safety/sealed/, written by helpers in voices of their own who never saw
-  the rules; their first measurement is in first_measurement.json): held to the issue's
-  targets, with a small margin for emergencies because they were looked at once to find
-  missing capabilities. final_mixed.yml is measured separately (see test_final_sealed_set);
-  only its aggregate figures are ever printed.
+- The sets in tests/safety/sealed/, written by helpers in voices of their own who never saw
+  the rules (first measurements in first_measurement.json): round 1's five are held to the
+  issue's targets, with a small margin for emergencies because they were looked at once to
+  find missing capabilities; rounds 2 and 3's development sets are guarded at what they
+  reach; the last set kept sealed (final_v6.yml) has its own guard (test_final_sealed_set).
+  Only aggregate figures of these sets are ever printed.
 
 Recall per level and per flag, false alarms and question rates are written to results/.
 """
@@ -26,13 +27,13 @@ RESULTS = ROOT / "results"
 OWN = sorted((ROOT / "safety" / "training").glob("*cases.yml"))
 SEALED_DIR = HERE / "sealed"
 # The set kept sealed until the end of the latest round (final_mixed.yml was round 1's,
-# final_v3.yml round 2's; final_v4.yml was measured by accident part-way through round 3).
-# Once measured, each became a development set.
-FINAL = SEALED_DIR / "final_v5.yml"
+# final_v3.yml round 2's, final_v5.yml round 3's; final_v4.yml was measured by accident
+# part-way through round 3). Once measured, each became a development set.
+FINAL = SEALED_DIR / "final_v6.yml"
 # Written blind in rounds 2 and 3 and then used to find missing capabilities: guarded at
 # what they reach (their first measurements are in first_measurement.json).
 ROUND_2 = {"weekend_warriors.yml", "busy_lives.yml", "final_mixed.yml", "final_v3.yml", "final_v4.yml",
-           "indirect_voices.yml"}
+           "final_v5.yml", "indirect_voices.yml"}
 SEALED = sorted(p for p in SEALED_DIR.glob("*.yml") if p != FINAL and p.name not in ROUND_2)
 
 
@@ -49,12 +50,17 @@ def own(detector, request):
     return result
 
 
+def _measure_sealed(detector, name: str):
+    """A sealed or development set: only its aggregate figures are written and printed."""
+    result = run_suite(detector, SEALED_DIR / name)
+    write_report(result, RESULTS / f"safety_sealed_{Path(name).stem}.json", sealed=True)
+    print(f"\nset {name}: {_summary(result)}")
+    return result
+
+
 @pytest.fixture(scope="module", params=[p.name for p in SEALED])
 def sealed(detector, request):
-    result = run_suite(detector, SEALED_DIR / request.param)
-    write_report(result, RESULTS / f"safety_sealed_{Path(request.param).stem}.json", sealed=True)
-    print(f"\nsealed set {request.param}: {_summary(result)}")
-    return result
+    return _measure_sealed(detector, request.param)
 
 
 def test_the_sets_are_big_enough(detector):
@@ -87,10 +93,7 @@ def test_own_files_urgent_and_soon_recall(own):
 
 @pytest.fixture(scope="module", params=sorted(ROUND_2))
 def round_2(detector, request):
-    result = run_suite(detector, SEALED_DIR / request.param)
-    write_report(result, RESULTS / f"safety_sealed_{Path(request.param).stem}.json", sealed=True)
-    print(f"\nround-2 set {request.param}: {_summary(result)}")
-    return result
+    return _measure_sealed(detector, request.param)
 
 
 def test_round_2_sets_hold_their_figures(round_2):
@@ -144,9 +147,9 @@ def test_everyday_talk_raises_no_flag_and_rarely_a_question(detector):
 
 
 def test_final_sealed_set(detector):
-    """final_v5.yml, kept sealed to the end of round 3 (its one measurement is in
-    tests/safety/sealed/final_measurement.json). A regression guard at the issue's floor for
-    emergencies; only aggregates print."""
+    """final_v6.yml, kept sealed to the end of round 4 (its one measurement is in
+    tests/safety/sealed/final_measurement.json). A regression guard set before that
+    measurement; only aggregates print."""
     result = run_suite(detector, FINAL)
     assert result.warned_or_asked["emergency_now"] >= 0.96, _summary(result)
     assert result.recall["emergency_now"] >= 0.9, _summary(result)
