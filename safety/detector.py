@@ -45,8 +45,6 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 if not Doc.has_extension("unknot_concepts"):
     Doc.set_extension("unknot_concepts", default=None)
-# Why each span was made, by (label, start token, end token): span extensions in spaCy are
-# stored by character offsets only, so two labels on the same words would share them.
 # For a pair whose partner words may stand anywhere in the message ("banged my head ... not
 # sick"): the token ranges of each partner family, by (label, start, end) of the pair's span.
 if not Doc.has_extension("unknot_partners"):
@@ -54,6 +52,8 @@ if not Doc.has_extension("unknot_partners"):
 # Token indices inside matches of families that carry their own negation ("no better").
 if not Doc.has_extension("unknot_self_negating"):
     Doc.set_extension("unknot_self_negating", default=None)
+# Why each span was made, by (label, start token, end token): span extensions in spaCy are
+# stored by character offsets only, so two labels on the same words would share them.
 if not Doc.has_extension("unknot_details"):
     Doc.set_extension("unknot_details", default=None)
 
@@ -310,12 +310,11 @@ class SymptomSpans:
         for pset in self.pattern_sets:
             label = f"{pset.kind}:{pset.id}"
             for group in pset.concept_pairs:
-                self._partners = {}
-                for start, end in self._group_matches(group, found, breaks, doc):
+                for start, end, partners in self._group_matches(group, found, breaks, doc):
                     added = self._add(spans, doc, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), label,
                                       "families " + "+".join(group.names))
-                    if added is not None and (start, end) in self._partners:
-                        partners_of[added] = self._partners[(start, end)]
+                    if added is not None and partners:
+                        partners_of[added] = partners
         doc._.unknot_partners = partners_of
         for area, names in self.risk_areas.items():
             for name in names:
@@ -374,7 +373,8 @@ class SymptomSpans:
         return found
 
     def _group_matches(self, group: terms.ConceptGroup, found: dict, breaks: list, doc: Doc):
-        """Token ranges where every concept of the group is present, close together."""
+        """Token ranges where every concept of the group is present, close together, each with
+        the ranges of its partner families when they may stand anywhere (else None)."""
         names = group.names
         if any(name not in found for name in names + group.also):
             return
@@ -387,8 +387,7 @@ class SymptomSpans:
             for sentence, ranges in found[names[0]].items():
                 if not harmless(sentence):
                     for start, end in ranges:
-                        self._partners[(start, end)] = partners
-                        yield start, end
+                        yield start, end, partners
             return
         window = group.window or self.window
         first, rest = names[0], names[1:]
@@ -400,7 +399,7 @@ class SymptomSpans:
                 for combo in itertools.product(*others):
                     ranges = (a, *combo)
                     if self._close_all(ranges, breaks, window):
-                        yield min(r[0] for r in ranges), max(r[1] for r in ranges)
+                        yield min(r[0] for r in ranges), max(r[1] for r in ranges), None
 
     @staticmethod
     def _close_all(ranges: tuple[tuple[int, int], ...], breaks: list[int], window: int) -> bool:
