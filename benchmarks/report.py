@@ -61,9 +61,9 @@ def targets(r: dict) -> list[dict]:
     region = _get(r, "heldout", "entities", "body_region", "f1")
     out.append(_target("Held-out region F1", "≥ 0.95", region if region is not None else "not measured",
                        region >= 0.95 if region is not None else None))
-    # Issue 9's targets on the set kept sealed until the end of the latest round (final_v6).
+    # Issue 9's targets on the set kept sealed until the end of the latest round (final_v8).
     sets = _get(r, "safety", "sets") or {}
-    final = sets.get("final_v6") or {}
+    final = sets.get("final_v8") or {}
     recall = final.get("recall") or {}
     for level, minimum in (("emergency_now", 0.98), ("urgent_24h", 0.95), ("soon", 0.9)):
         value = recall.get(level)
@@ -335,8 +335,9 @@ def markdown(r: dict) -> str:
                "Red-flag detector (`safety.detector.SymptomDetector`: word families with lemmas and spelling "
                "tolerance, a semantic layer, medspaCy ConText) on every case file. `own` files were written "
                "independently and then used to tune the rules and train the semantic layer (they measure memory); "
-               "`sealed` sets were written by helpers in five voices who never saw the rules (only aggregate figures "
-               "are shown; `final_v6` is the set kept sealed until the end of round 4; `final_mixed`, `final_v3` and `final_v5` were rounds 1 to 3). A flagged case counts as caught when "
+               "`sealed` sets were written by helpers in voices of their own who never saw the rules (only aggregate "
+               "figures are shown; `final_v8` is the set kept sealed until the end of round 5; `final_mixed`, `final_v3`, "
+               "`final_v5`, `final_v6` and `final_v7` were earlier rounds'). A flagged case counts as caught when "
                "the warning is at least as urgent as expected; \"asked\" is a warning or a safety question.", ""]
         rows = []
         for name, s_ in (sf.get("sets") or {}).items():

@@ -413,7 +413,7 @@ def _read_red_flags(path: Path, checker: _Checker) -> tuple[list[RedFlag], list[
             patterns=checker.patterns(path.name, item, entry) if entry.get("patterns") or not pairs else (),
             examples=checker.text_list(path.name, item, entry, "examples", min_items=1),
             non_examples=checker.text_list(path.name, item, entry, "non_examples", min_items=0, required=False),
-            historical_ok=bool(entry.get("historical_ok", False)),
+            historical_ok=entry.get("historical_ok", False) in (True, "recent"),
             crisis=bool(entry.get("crisis", False)),
         ))
     flag_ids = {f.id for f in flags}

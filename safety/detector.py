@@ -78,7 +78,7 @@ class Finding:
     hypothetical: bool = False
     family: bool = False
     historical: bool = False
-    historical_ok: bool = False
+    historical_ok: bool | str = False
     detail: str = ""
     group: int = -1  # semantic findings of one sentence share a group (its first token)
 
@@ -205,6 +205,15 @@ def _names_the_writer(span: Span, first_person: frozenset) -> bool:
     return False
 
 
+# "can't walk, pee like tea": an inability is a symptom of its own and ends at the comma.
+ABILITY_NEGATIONS = {"can't", "cant", "cannot", "can not", "couldn't", "couldnt", "unable to", "ca n't"}
+
+
+def _sentence_ends(doc: Doc, start: int, end: int) -> bool:
+    """A full stop, question or exclamation mark (or a semicolon) among tokens start..end."""
+    return any(doc[i].text in (".", "!", "?", ";", "..", "...") for i in range(start, min(end, len(doc))))
+
+
 def _new_clause_between(doc: Doc, after: int, target_start: int, target_end: int) -> bool:
     """True when a comma (or dash) between token `after` and the target opens a new clause:
     within the next four words, up to the target's end, a verb and no list joiner."""
@@ -246,6 +255,8 @@ CLAUSE_VERBS = {
     "went", "goes", "gone", "going", "got", "gets", "getting", "looks", "looked", "started", "starts", "came",
     "comes", "been", "be", "hurts", "hurt", "aches", "ached", "won't", "wont", "can't", "cant", "cannot",
     "ca", "wo", "do", "does", "did", "keep", "am", "'m", "m", "needs", "need", "turned", "turns", "seems",
+    # what happened next: "ring won't come off, finger blew up like a sausage"
+    "blew", "swelled", "ballooned", "popped", "snapped", "cracked", "gave", "fell", "landed", "twisted", "jammed",
 }
 CLAUSE_COMMAS = {",", "-", "--", "\u2013", "\u2014", "...", "..", "/"}
 LIST_JOINERS = {"or", "nor"}
@@ -504,11 +515,16 @@ def people_rules(people: "terms.People") -> list:
                     pattern=[{"LOWER": {"IN": ["my", "the", "a", "our", "his", "her"]}, "OP": "?"},
                              {"LOWER": {"IN": others}}, {"LOWER": {"IN": list(people.reporting_verbs)}},
                              {"LOWER": {"IN": ["that"]}, "OP": "?"}, {"LOWER": {"IN": firsts}}]),
+        # "like the tin man", "as an old man": a simile, not a person
+        ConTextRule("a simile, not a person", "PSEUDO", direction="PSEUDO",
+                    pattern=[{"LOWER": {"IN": ["like", "as"]}}, {"LOWER": {"IN": ["a", "an", "the", "some"]}},
+                             {"IS_ALPHA": True, "LOWER": {"NOT_IN": firsts + ["his", "her", "our", "their", "your"]},
+                              "OP": "?"}, {"LOWER": {"IN": others}}]),
         ConTextRule("the writer", "SELF", direction="FORWARD", max_scope=1,
                     pattern=[{"LOWER": {"IN": list(people.first_person)}}]),
         # "a patient on my ward", "a guy at my gym": the writer's place, not the writer
         ConTextRule("the writer's place", "PSEUDO", direction="PSEUDO",
-                    pattern=[{"LOWER": {"IN": ["at", "on", "in", "from", "of", "with", "to", "near", "by"]}},
+                    pattern=[{"LOWER": {"IN": ["at", "on", "in", "from", "of", "with", "to", "near", "by", "for"]}},
                              {"LOWER": {"IN": ["my", "our"]}}]),
     ]
 
@@ -555,6 +571,9 @@ class SymptomDetector:
         self._correction = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in cues) + r")\b") if cues else None
         self._historical_ok = {(p.kind, p.id): p.historical_ok for p in self.spans.pattern_sets}
         self._historical_ok.update({("semantic", p.id): p.historical_ok for p in self.spans.pattern_sets})
+        from .dialect import DialectReader
+        from .lexicon import common_words
+        self.dialect = DialectReader(terms.load_dialect(terms.DIALECT_FILE, terms.MIXED_LANGUAGES_FILE), common_words)
         self.corrector = None
         if spelling:
             from .lexicon import SpellingCorrector
@@ -567,7 +586,8 @@ class SymptomDetector:
         if not norm:
             return Detection()
         correction = bool(self._correction and self._correction.search(norm))
-        read, index_map = correct_spelling(norm, index_map, self.corrector)
+        read, index_map = self.dialect.read(norm, index_map)
+        read, index_map = correct_spelling(read, index_map, self.corrector)
         try:
             doc = self.nlp(read)
             findings = [self._finding(span, index_map) for span in doc.spans[SPAN_GROUP]]
@@ -597,6 +617,9 @@ class SymptomDetector:
             if all(i in own for i in range(start, end)) and (
                     start >= span.start or all(i in own for i in range(span.start, span.end))):
                 continue  # "no better", "hasn't budged", "can't get a full breath": the symptom's own words
+            if start < span.end and doc[start:end].text in ABILITY_NEGATIONS and any(
+                    doc[i].text in CLAUSE_COMMAS for i in range(end, span.start)):
+                continue  # "legs pain until cannot walk, urine like tea": what cannot be done is the walking
             if start >= span.end or not _new_clause_between(doc, end, span.start, span.end):
                 return True
         return False
@@ -631,7 +654,8 @@ class SymptomDetector:
                 m_start, m_end = m.modifier_span
                 if all(i in own for i in range(m_start, m_end)):
                     continue
-                if m.direction.upper() == "FORWARD" and m_end <= start and start - m_end <= 2:
+                if m.direction.upper() == "FORWARD" and m_end <= start and start - m_end <= 2 \
+                        and not _sentence_ends(span.doc, m_end, start):
                     return True
                 if m.direction.upper() == "BACKWARD" and m_start >= end and m_start - end <= 1:
                     return True
@@ -644,15 +668,35 @@ class SymptomDetector:
         detail, group = _detail(span)
         start = index_map[span.start_char] if span.start_char < len(index_map) else 0
         end = index_map[span.end_char - 1] + 1 if span.end_char - 1 < len(index_map) else start
+        historical_ok = self._historical_ok.get((kind, item), kind == "contraindication")
         return Finding(
             kind=kind, id=item, start=start, end=end,
             negated=(bool(span._.is_negated) and self._negation_reaches(span)) or self._partners_denied(span),
             hypothetical=bool(span._.is_hypothetical),
             family=(bool(span._.is_family) or _someone_else_leads_into(span)) and not _names_the_writer(
-                span, self.first_person), historical=bool(span._.is_historical),
-            historical_ok=self._historical_ok.get((kind, item), kind == "contraindication"),
+                span, self.first_person),
+            historical=bool(span._.is_historical) or (historical_ok == "recent" and self._long_ago(span)),
+            historical_ok=self._past_counts(span, historical_ok),
             detail=detail, group=group,
         )
+
+    @staticmethod
+    def _long_ago(span: Span) -> bool:
+        """LONG_AGO words ("years ago", "as a kid", "in 2012") in the span's sentence, and no
+        word that it still hurts ("fell off a ladder years ago and my back still hurts")."""
+        found = span.doc._.unknot_concepts or {}
+        if not found.get("LONG_AGO"):
+            return False
+        number = next((n for n, sent in enumerate(span.doc.sents) if sent.start <= span.start < sent.end), -1)
+        return bool(found["LONG_AGO"].get(number)) and not (found.get("STILL_HURTS") or {}).get(number)
+
+    @classmethod
+    def _past_counts(cls, span: Span, historical_ok) -> bool:
+        """`recent`: settled since ("fainted at spin, fine since") still counts, long ago
+        ("blacked out once as a teenager") does not."""
+        if historical_ok != "recent":
+            return bool(historical_ok)
+        return not cls._long_ago(span)
 
     def _raw_findings(self, text: str, index_map: list[int]) -> list[Finding]:
         """Pattern and concept matches without ConText: over-warn rather than miss."""

@@ -16,9 +16,12 @@ CONTEXT_RULES_FILE = Path(__file__).resolve().parent / "terms" / "context_rules.
 CORRECTION_CUES_FILE = Path(__file__).resolve().parent / "terms" / "correction_cues.yml"
 PEOPLE_FILE = Path(__file__).resolve().parent / "terms" / "people.yml"
 SYMPTOM_WORDS_FILE = Path(__file__).resolve().parent / "terms" / "symptom_words.yml"
+DIALECT_FILE = Path(__file__).resolve().parent / "terms" / "dialect.yml"
+MIXED_LANGUAGES_FILE = Path(__file__).resolve().parent / "terms" / "mixed_languages.yml"
 
 CONTEXT_CATEGORIES = {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "FAMILY",
                       "HISTORICAL", "TERMINATE", "PSEUDO"}
+MODIFIER_CATEGORIES = {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "FAMILY", "HISTORICAL"}
 DIRECTIONS = {"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"}
 
 
@@ -34,7 +37,7 @@ class PatternSet:
     id: str
     level: str  # triage level for flags, effect for contraindications
     patterns: tuple[re.Pattern, ...]
-    historical_ok: bool = False
+    historical_ok: bool | str = False  # True, False or "recent" (see red_flags.yml's header)
     # The safety question (risk area) to ask when the semantic layer suggests this flag
     # without the rules confirming it.
     area: str | None = None
@@ -231,7 +234,7 @@ def load_pattern_sets(flags_file: Path = RED_FLAGS_FILE,
         pairs = _concept_pairs(flags_file, item, entry.get("concept_pairs"), concepts)
         sets.append(PatternSet("flag", item, str(entry.get("level")),
                                _compile(flags_file, item, entry.get("patterns"), allow_empty=bool(pairs)),
-                               bool(entry.get("historical_ok", False)), entry.get("area"), pairs))
+                               _historical_ok(flags_file, item, entry), entry.get("area"), pairs))
     for entry in _load(contraindications_file).get("contraindications") or []:
         item = str(entry.get("id"))
         sets.append(PatternSet("contraindication", item, str(entry.get("effect")),
@@ -256,6 +259,14 @@ def load_context_rules(path: Path = CONTEXT_RULES_FILE) -> list[ContextRuleSpec]
         if direction not in DIRECTIONS:
             raise TermError(f"{path.name}: {literal}: direction: {direction!r} is not one of {sorted(DIRECTIONS)}")
         rules.append(ContextRuleSpec(literal.strip().lower(), category, direction, entry.get("max_scope")))
+    # The same words as a modifier and as something else make the result depend on the order
+    # of the file ("is it normal" was once both a question cue and a hypothetical).
+    seen: dict[str, set[str]] = {}
+    for rule in rules:
+        seen.setdefault(rule.literal, set()).add(rule.category)
+    for literal, categories in seen.items():
+        if len(categories) > 1 and categories & MODIFIER_CATEGORIES:
+            raise TermError(f"{path.name}: {literal}: listed as {' and '.join(sorted(categories))}; keep one")
     return rules
 
 
@@ -278,6 +289,61 @@ def load_people(path: Path = PEOPLE_FILE) -> People:
             raise TermError(f"{path.name}: {key}: must be a non-empty list of words")
         lists[key] = tuple(dict.fromkeys(w.strip().lower() for w in words))
     return People(**lists)
+
+
+def _historical_ok(path: Path, item: str, entry: dict) -> bool | str:
+    value = entry.get("historical_ok", False)
+    if value not in (True, False, "recent"):
+        raise TermError(f"{path.name}: {item}: historical_ok: must be true, false or recent, not {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """Word lists of safety/terms/dialect.yml (see its header)."""
+
+    phrases: dict[str, str]
+    words: dict[str, str]
+    possessives: dict[str, str]
+    not_after: frozenset[str]
+    dropped_g: bool
+
+
+def load_dialect(path: Path = DIALECT_FILE, *more: Path) -> Dialect:
+    """The reading table of dialect.yml, with the `phrases` and `words` of further files
+    (mixed_languages.yml) added; a word listed twice must mean the same in both."""
+    dialect = _load_dialect_file(path)
+    for extra in more:
+        other = _load_dialect_file(extra)
+        for key in ("phrases", "words"):
+            mine, theirs = getattr(dialect, key), getattr(other, key)
+            clash = sorted(w for w in set(mine) & set(theirs) if mine[w] != theirs[w])
+            if clash:
+                raise TermError(f"{extra.name}: {key}: {clash[0]!r} already means {mine[clash[0]]!r} in {path.name}")
+            mine.update(theirs)
+    return dialect
+
+
+def _load_dialect_file(path: Path) -> Dialect:
+    data = _load(path)
+    tables = {}
+    for key in ("phrases", "words", "possessives"):
+        table = data.get(key) or {}
+        if not isinstance(table, dict):
+            raise TermError(f"{path.name}: {key}: must be a mapping of typed words to the words meant")
+        for typed, meant in table.items():
+            if not isinstance(typed, str) or not isinstance(meant, str) or not typed.strip() or not meant.strip():
+                raise TermError(f"{path.name}: {key}: {typed!r}: both sides must be words")
+            if typed != typed.lower() or meant != meant.lower():
+                raise TermError(f"{path.name}: {key}: {typed!r}: write it in lower case (the text is lower-cased)")
+            if key != "phrases" and " " in typed:
+                raise TermError(f"{path.name}: {key}: {typed!r}: one word only (several words go under phrases)")
+        tables[key] = {k.strip(): v.strip() for k, v in table.items()}
+    not_after = data.get("not_after") or []
+    if not isinstance(not_after, list) or not all(isinstance(w, str) for w in not_after):
+        raise TermError(f"{path.name}: not_after: must be a list of words")
+    return Dialect(tables["phrases"], tables["words"], tables["possessives"],
+                   frozenset(w.lower() for w in not_after), bool(data.get("dropped_g", False)))
 
 
 def load_correction_cues(path: Path = CORRECTION_CUES_FILE) -> tuple[str, ...]:

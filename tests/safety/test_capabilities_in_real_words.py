@@ -173,3 +173,76 @@ def test_foam_rolling_is_not_an_injury(rules_only):
 def test_casual_mentions_of_a_high_risk_area_are_asked_about(rules_only, text, area):
     detection = rules_only.detect(text)
     assert not detection.flags and area in detection.concerns
+
+
+# ---------------------------------------------------------------- round 5
+@pytest.mark.parametrize("text, flag", [
+    # Scots and Jamaican English, voice typing
+    ("a cannae feel ma bum an a've wet masel twice the day, back's gone", "cauda_equina"),
+    ("fell aff the bike, smacked ma heid, been sick an a cannae mind the last hour, neck's agony", "head_neck_injury"),
+    ("mi drop dung afta di spin class an everyting go black fi a minute", "exertional_collapse"),
+    ("my left cafe is swollen and hot since the flight home", "dvt"),
+    # words of other languages mixed into English
+    ("dolor de pecho que baja al brazo izquierdo, sweating a lot", "cardiac_chest_pain"),
+    ("sesak nafas, makin teruk since the match", "sudden_breathlessness"),
+])
+def test_dialects_and_mixed_languages_are_read(rules_only, text, flag):
+    assert flag in rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text", [
+    "tadi pengsan lepas badminton, ok dah sekarang",  # fainted after sport, fine now: still a flag
+    "blacked out at the end of the 400s, feel totally normal again now",
+])
+def test_a_collapse_that_has_settled_still_counts(rules_only, text):
+    assert "exertional_collapse" in rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text", [
+    "passed out once as a teenager at a wedding, never since. calves tight",
+    "fainted in 2009 at a school sports day, nothing since, need a hamstring stretch",
+    "broke my wrist skiing years ago, totally fine now, forearm stretch?",
+])
+def test_long_ago_does_not_count(rules_only, text):
+    assert not rules_only.detect(text).flags
+
+
+def test_an_inability_ends_at_the_comma(rules_only):
+    # "can't walk" does not deny what comes after the comma
+    assert "rhabdomyolysis" in rules_only.detect(
+        "legs are wrecked, can't climb stairs, pee looks like black coffee").flags
+
+
+def test_a_denial_in_the_previous_sentence_does_not_reach_a_partner(rules_only):
+    assert "compartment_syndrome" in rules_only.detect(
+        "shin is rock hard after the kick. ice did nothing. toes have gone numb").flags
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("i want to hurt myself tonight, got the blade out", "self_harm"),
+    ("thinking of just driving off the bridge on the way home", "self_harm"),
+    ("osteoporosis for years, tripped on the kerb and my hip is agony", "possible_fracture"),
+    ("fell on my outstretched hand, it's swollen and tender at the base of my thumb", "possible_fracture"),
+    ("my periods stopped months ago and my shin aches even in bed", "bone_stress_injury"),
+    ("the T8 area hurts all day and night, nothing changes it", "constant_thoracic_pain"),
+])
+def test_round_five_signs_in_everyday_words(rules_only, text, flag):
+    assert flag in rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text", [
+    "I want to hurt myself less when lifting, tips?",
+    "my legs feel like lead, like the tin man after leg day",  # a simile is not another person...
+    "headache? nope. dizzy? nah. just a tight neck from the desk",  # ...and a self-answered question is a denial
+])
+def test_harmless_twins_of_round_five(rules_only, text):
+    assert not rules_only.detect(text).flags
+
+
+def test_a_simile_is_not_another_person(rules_only):
+    assert "inflammatory_back_pain" in rules_only.detect(
+        "i wake up like an old man every day, takes an hour and a half to loosen up, better once i'm moving").flags
+
+
+def test_an_aside_is_not_a_supposition(rules_only):
+    assert "exertional_collapse" in rules_only.detect("forgot to mention i passed out on the rower").flags

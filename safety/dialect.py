@@ -1,0 +1,76 @@
+"""Reads regional and world Englishes and voice typing as standard English before matching.
+
+"a cannae feel ma foot" → "i cannot feel my foot"; "knocked us clean oot" → "... out";
+"climbin", "lyin'" → "climbing", "lying". The word lists are data (safety/terms/dialect.yml);
+this module only applies them, keeping the map from every character read back to the
+character typed, so that evidence still quotes the user's own words.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable, Optional
+
+from .terms import Dialect
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*'?")
+
+
+class DialectReader:
+    def __init__(self, dialect: Dialect, known_words: Optional[Callable[[], frozenset[str]]] = None):
+        self.dialect = dialect
+        self._known_words = known_words
+        phrases = sorted(dialect.phrases, key=len, reverse=True)
+        self._phrases = re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?![\w'])") \
+            if phrases else None
+
+    def _known(self) -> frozenset[str]:
+        return self._known_words() if self._known_words else frozenset()
+
+    def _word(self, word: str, previous: str, following: str) -> Optional[str]:
+        d = self.dialect
+        if word in d.words:
+            return d.words[word]
+        if word in d.possessives:
+            if previous in d.not_after or following.startswith("'"):
+                return None
+            return d.possessives[word]
+        if d.dropped_g and len(word) >= 4 and (word.endswith("in") or word.endswith("in'")):
+            stem = word.rstrip("'")
+            known = self._known()
+            if stem + "g" in known:
+                return stem + "g"
+        return None
+
+    def read(self, text: str, index_map: list[int]) -> tuple[str, list[int]]:
+        replacements: list[tuple[int, int, str]] = []
+        taken = [False] * len(text)
+        if self._phrases is not None:
+            for m in self._phrases.finditer(text):
+                replacements.append((m.start(), m.end(), self.dialect.phrases[m.group()]))
+                for i in range(m.start(), m.end()):
+                    taken[i] = True
+        words = list(_WORD.finditer(text))
+        for n, m in enumerate(words):
+            if taken[m.start()]:
+                continue
+            previous = words[n - 1].group() if n else ""
+            following = text[m.end():m.end() + 1]
+            meant = self._word(m.group(), previous, following)
+            if meant is not None and meant != m.group():
+                replacements.append((m.start(), m.end(), meant))
+        if not replacements:
+            return text, index_map
+        replacements.sort()
+        out: list[str] = []
+        new_map: list[int] = []
+        last = 0
+        for start, end, meant in replacements:
+            out.append(text[last:start])
+            new_map.extend(index_map[last:start])
+            origin = index_map[start:end]
+            out.append(meant)
+            new_map.extend(origin[min(i, len(origin) - 1)] for i in range(len(meant)))
+            last = end
+        out.append(text[last:])
+        new_map.extend(index_map[last:])
+        return "".join(out), new_map

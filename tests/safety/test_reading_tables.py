@@ -1,0 +1,93 @@
+"""The reading tables (dialect and mixed-language words, ConText rules) and the dialect
+reader: regional Englishes, voice typing and mixed-in languages read as
+standard English before matching, with offsets that still point at the user's words."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from safety import terms
+from safety.detector import normalise
+from safety.dialect import DialectReader
+
+
+@pytest.fixture(scope="module")
+def reader() -> DialectReader:
+    known = frozenset({"climbing", "lying", "aching", "knowing", "walking"})
+    return DialectReader(terms.load_dialect(terms.DIALECT_FILE, terms.MIXED_LANGUAGES_FILE), lambda: known)
+
+
+def _read(reader, text):
+    norm, index_map = normalise(text)
+    return reader.read(norm, index_map)
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("a cannae shift ma leg", "i cannot shift my leg"),
+    ("it's no right, sair doon the back", "it's no right, sore down the back"),
+    ("been lyin in bed achin", "been lying in bed aching"),
+    ("my right cafe is puffy", "my right calf is puffy"),
+    ("mi foot a hurt pon di side", "me foot a hurt on the side"),
+    ("lost 5kg w/o trying", "lost 5kg without trying"),
+    ("dolor en el pecho y el brazo", "pain in the chest y el arm"),
+    ("pas de fièvre, juste le mollet", "no fièvre, juste le calf"),
+])
+def test_words_are_read_as_meant(reader, typed, meant):
+    assert _read(reader, typed)[0] == meant
+
+
+@pytest.mark.parametrize("text", [
+    "my ma's knee is bad",  # a mother's knee, not the writer's
+    "her ma has chest pain",
+    "the cabin was cold",  # -in words that are not dropped -ing
+    "a wee bit sore",
+])
+def test_ordinary_words_are_left_alone(reader, text):
+    assert _read(reader, text)[0] == normalise(text)[0]
+
+
+def test_offsets_still_point_at_the_typed_words(reader):
+    typed = "Cannae feel ma FOOT"
+    read, index_map = _read(reader, typed)
+    assert read == "cannot feel my foot"
+    start = read.index("foot")
+    assert typed[index_map[start]:index_map[start + 3] + 1] == "FOOT"
+    assert len(index_map) == len(read)
+
+
+def test_a_word_meaning_two_things_is_an_error(tmp_path: Path):
+    first = tmp_path / "a.yml"
+    second = tmp_path / "b.yml"
+    first.write_text("words:\n  heid: head\n", encoding="utf-8")
+    second.write_text("words:\n  heid: hand\n", encoding="utf-8")
+    with pytest.raises(terms.TermError, match="heid"):
+        terms.load_dialect(first, second)
+
+
+@pytest.mark.parametrize("body", [
+    "words:\n  Heid: head\n",  # upper case never matches lower-cased text
+    "words:\n  two words: x\n",
+    "words:\n  off: \n",
+    "words: [heid]\n",
+])
+def test_bad_tables_are_rejected_with_the_file_named(tmp_path: Path, body):
+    path = tmp_path / "dialect.yml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(terms.TermError, match="dialect.yml"):
+        terms.load_dialect(path)
+
+
+def test_one_literal_cannot_be_two_modifiers(tmp_path: Path):
+    path = tmp_path / "context_rules.yml"
+    path.write_text("rules:\n"
+                    "  - {literal: \"is it normal\", category: PSEUDO, direction: PSEUDO}\n"
+                    "  - {literal: \"is it normal\", category: HYPOTHETICAL, direction: FORWARD}\n", encoding="utf-8")
+    with pytest.raises(terms.TermError, match="is it normal"):
+        terms.load_context_rules(path)
+
+
+def test_the_project_term_files_load():
+    assert terms.load_context_rules()
+    dialect = terms.load_dialect(terms.DIALECT_FILE, terms.MIXED_LANGUAGES_FILE)
+    assert dialect.words["cannae"] == "cannot" and dialect.words["pecho"] == "chest"
