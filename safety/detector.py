@@ -33,6 +33,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from . import terms
+from .dialect import DialectReader, replace_spans
 
 logger = logging.getLogger(__name__)
 
@@ -166,24 +167,12 @@ def correct_spelling(text: str, index_map: list[int], corrector) -> tuple[str, l
     """Replaces misspelt symptom words by the word meant, keeping the offset map."""
     if corrector is None:
         return text, index_map
-    out: list[str] = []
-    new_map: list[int] = []
-    last = 0
+    replacements = []
     for match in _WORD.finditer(text):
         meant = corrector.correct(match.group())
-        if not meant:
-            continue
-        out.append(text[last:match.start()])
-        new_map.extend(index_map[last:match.start()])
-        out.append(meant)
-        origin = index_map[match.start():match.end()]
-        new_map.extend(origin[min(i, len(origin) - 1)] for i in range(len(meant)))
-        last = match.end()
-    if not out:
-        return text, index_map
-    out.append(text[last:])
-    new_map.extend(index_map[last:])
-    return "".join(out), new_map
+        if meant:
+            replacements.append((match.start(), match.end(), meant))
+    return replace_spans(text, index_map, replacements)
 
 
 def _someone_else_leads_into(span: Span) -> bool:
@@ -571,7 +560,6 @@ class SymptomDetector:
         self._correction = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in cues) + r")\b") if cues else None
         self._historical_ok = {(p.kind, p.id): p.historical_ok for p in self.spans.pattern_sets}
         self._historical_ok.update({("semantic", p.id): p.historical_ok for p in self.spans.pattern_sets})
-        from .dialect import DialectReader
         from .lexicon import common_words
         self.dialect = DialectReader(terms.load_dialect(terms.DIALECT_FILE, terms.MIXED_LANGUAGES_FILE), common_words)
         self.corrector = None
@@ -669,14 +657,17 @@ class SymptomDetector:
         start = index_map[span.start_char] if span.start_char < len(index_map) else 0
         end = index_map[span.end_char - 1] + 1 if span.end_char - 1 < len(index_map) else start
         historical_ok = self._historical_ok.get((kind, item), kind == "contraindication")
+        # `recent`: settled since ("fainted at spin, fine since") still counts, long ago
+        # ("blacked out once as a teenager") does not; checked once per finding
+        stale = historical_ok == "recent" and self._long_ago(span)
         return Finding(
             kind=kind, id=item, start=start, end=end,
             negated=(bool(span._.is_negated) and self._negation_reaches(span)) or self._partners_denied(span),
             hypothetical=bool(span._.is_hypothetical),
             family=(bool(span._.is_family) or _someone_else_leads_into(span)) and not _names_the_writer(
                 span, self.first_person),
-            historical=bool(span._.is_historical) or (historical_ok == "recent" and self._long_ago(span)),
-            historical_ok=self._past_counts(span, historical_ok),
+            historical=bool(span._.is_historical) or stale,
+            historical_ok=bool(historical_ok) and not stale,
             detail=detail, group=group,
         )
 
@@ -689,14 +680,6 @@ class SymptomDetector:
             return False
         number = next((n for n, sent in enumerate(span.doc.sents) if sent.start <= span.start < sent.end), -1)
         return bool(found["LONG_AGO"].get(number)) and not (found.get("STILL_HURTS") or {}).get(number)
-
-    @classmethod
-    def _past_counts(cls, span: Span, historical_ok) -> bool:
-        """`recent`: settled since ("fainted at spin, fine since") still counts, long ago
-        ("blacked out once as a teenager") does not."""
-        if historical_ok != "recent":
-            return bool(historical_ok)
-        return not cls._long_ago(span)
 
     def _raw_findings(self, text: str, index_map: list[int]) -> list[Finding]:
         """Pattern and concept matches without ConText: over-warn rather than miss."""

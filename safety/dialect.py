@@ -15,6 +15,26 @@ from .terms import Dialect
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*'?")
 
 
+def replace_spans(text: str, index_map: list[int], replacements) -> tuple[str, list[int]]:
+    """`text` with each (start, end, words) of `replacements` (in order, not overlapping)
+    put in, and the offset map kept: every character read maps back to one typed."""
+    out: list[str] = []
+    new_map: list[int] = []
+    last = 0
+    for start, end, meant in replacements:
+        out.append(text[last:start])
+        new_map.extend(index_map[last:start])
+        out.append(meant)
+        origin = index_map[start:end]
+        new_map.extend(origin[min(i, len(origin) - 1)] for i in range(len(meant)))
+        last = end
+    if not out:
+        return text, index_map
+    out.append(text[last:])
+    new_map.extend(index_map[last:])
+    return "".join(out), new_map
+
+
 class DialectReader:
     def __init__(self, dialect: Dialect, known_words: Optional[Callable[[], frozenset[str]]] = None):
         self.dialect = dialect
@@ -58,19 +78,5 @@ class DialectReader:
             meant = self._word(m.group(), previous, following)
             if meant is not None and meant != m.group():
                 replacements.append((m.start(), m.end(), meant))
-        if not replacements:
-            return text, index_map
         replacements.sort()
-        out: list[str] = []
-        new_map: list[int] = []
-        last = 0
-        for start, end, meant in replacements:
-            out.append(text[last:start])
-            new_map.extend(index_map[last:start])
-            origin = index_map[start:end]
-            out.append(meant)
-            new_map.extend(origin[min(i, len(origin) - 1)] for i in range(len(meant)))
-            last = end
-        out.append(text[last:])
-        new_map.extend(index_map[last:])
-        return "".join(out), new_map
+        return replace_spans(text, index_map, replacements)
