@@ -105,7 +105,8 @@ train: $(MODEL)
 # packaged weights, the word lists for spelling tolerance and the embedded examples.
 SAFETY_CACHE := $(STATE)/cache/.built
 $(SAFETY_CACHE): $(RASA_ENV)/.installed $(ROOT)/knowledge/content/red_flags.yml $(wildcard $(ROOT)/safety/*.py) \
-		$(wildcard $(ROOT)/safety/training/*.yml) $(wildcard $(ROOT)/safety/terms/*.yml) $(wildcard $(ROOT)/data/nlu/*.yml)
+		$(wildcard $(ROOT)/safety/training/*.yml) $(wildcard $(ROOT)/safety/terms/*.yml) $(wildcard $(ROOT)/data/nlu/*.yml) \
+		$(wildcard $(ROOT)/safety/model/*.json)
 	cd $(ROOT) && $(RASA_ENV)/bin/python -m safety build
 	touch $@
 

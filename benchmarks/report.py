@@ -4,6 +4,9 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+# The sets kept sealed until the end of the latest round of safety work (issue 9).
+LAST_SEALED_SETS = ("final_v9", "final_v10")
+
 LEVELS = ("1", "8", "32")
 PLOT_CONCURRENCY = "latency_vs_concurrency.png"
 PLOT_TURNS = "latency_vs_turn.png"
@@ -61,23 +64,28 @@ def targets(r: dict) -> list[dict]:
     region = _get(r, "heldout", "entities", "body_region", "f1")
     out.append(_target("Held-out region F1", "≥ 0.95", region if region is not None else "not measured",
                        region >= 0.95 if region is not None else None))
-    # Issue 9's targets on the set kept sealed until the end of the latest round (final_v8).
+    # Issue 9's targets on the sets kept sealed until the end of the latest round.
     sets = _get(r, "safety", "sets") or {}
-    final = sets.get("final_v8") or {}
-    recall = final.get("recall") or {}
-    for level, minimum in (("emergency_now", 0.98), ("urgent_24h", 0.95), ("soon", 0.9)):
-        value = recall.get(level)
-        out.append(_target(f"Safety recall on the last sealed set, {level}", f"≥ {minimum:.0%}",
-                           value if value is not None else "not measured",
-                           value >= minimum if value is not None else None))
-    alarms = final.get("false_alarm_rate")
-    out.append(_target("False alarms on harmless twins (last sealed set)", "≤ 5%",
-                       f"{alarms:.1%}" if alarms is not None else "not measured",
-                       alarms <= 0.05 if alarms is not None else None))
-    asked = final.get("ambiguous_asked_rate")
-    out.append(_target("Ambiguous high-risk mentions: warning or question", "≥ 95%",
-                       f"{asked:.1%}" if asked is not None else "not measured",
-                       asked >= 0.95 if asked is not None else None))
+    for name in LAST_SEALED_SETS:
+        final = sets.get(name) or {}
+        recall = final.get("recall") or {}
+        for level, minimum in (("emergency_now", 0.98), ("urgent_24h", 0.95), ("soon", 0.9)):
+            value = recall.get(level)
+            out.append(_target(f"Safety recall on sealed {name}, {level}", f"≥ {minimum:.0%}",
+                               value if value is not None else "not measured",
+                               value >= minimum if value is not None else None))
+        alarms = final.get("false_alarm_rate")
+        out.append(_target(f"False alarms on harmless twins ({name})", "≤ 5%",
+                           f"{alarms:.1%}" if alarms is not None else "not measured",
+                           alarms <= 0.05 if alarms is not None else None))
+        asked = final.get("ambiguous_asked_rate")
+        out.append(_target(f"Ambiguous high-risk mentions: warning or question ({name})", "≥ 95%",
+                           f"{asked:.1%}" if asked is not None else "not measured",
+                           asked >= 0.95 if asked is not None else None))
+        routine = final.get("ambiguous_routine_rate")
+        out.append(_target(f"Ambiguous high-risk mentions: a routine first ({name})", "0%",
+                           f"{routine:.1%}" if routine is not None else "not measured",
+                           routine == 0 if routine is not None else None))
     added = _get(r, "safety", "timing", "median_ms")
     out.append(_target("Detector time per message (median)", "≤ 15 ms",
                        f"{added} ms" if added is not None else "not measured",
@@ -336,8 +344,8 @@ def markdown(r: dict) -> str:
                "tolerance, a semantic layer, medspaCy ConText) on every case file. `own` files were written "
                "independently and then used to tune the rules and train the semantic layer (they measure memory); "
                "`sealed` sets were written by helpers in voices of their own who never saw the rules (only aggregate "
-               "figures are shown; `final_v8` is the set kept sealed until the end of round 5; `final_mixed`, `final_v3`, "
-               "`final_v5`, `final_v6` and `final_v7` were earlier rounds'). A flagged case counts as caught when "
+               "figures are shown; `final_v9` and `final_v10` are the sets kept sealed until the end of round 6; `final_mixed`, "
+               "`final_v3`, `final_v5`, `final_v6`, `final_v7` and `final_v8` were earlier rounds'). A flagged case counts as caught when "
                "the warning is at least as urgent as expected; \"asked\" is a warning or a safety question.", ""]
         rows = []
         for name, s_ in (sf.get("sets") or {}).items():

@@ -55,6 +55,10 @@ if not Doc.has_extension("unknot_self_negating"):
     Doc.set_extension("unknot_self_negating", default=None)
 # Why each span was made, by (label, start token, end token): span extensions in spaCy are
 # stored by character offsets only, so two labels on the same words would share them.
+# The whole-message reading (safety.message_levels): (verdict, message vector), set by
+# `unknot_semantic_flags`.
+if not Doc.has_extension("unknot_message"):
+    Doc.set_extension("unknot_message", default=None)
 if not Doc.has_extension("unknot_details"):
     Doc.set_extension("unknot_details", default=None)
 
@@ -414,10 +418,16 @@ class SymptomSpans:
         return not any(lo <= i < hi for i in breaks)
 
 
-@Language.factory("unknot_semantic_flags", default_config={"fire": 0.85, "ask": 0.5, "fire_similarity": 0.4})
-def make_semantic_flags(nlp: Language, name: str, fire: float, ask: float, fire_similarity: float):
+@Language.factory("unknot_semantic_flags", default_config={"fire": 0.85, "ask": 0.5, "fire_similarity": 0.4,
+                                                           "whole_message": True})
+def make_semantic_flags(nlp: Language, name: str, fire: float, ask: float, fire_similarity: float,
+                        whole_message: bool):
     from .semantic import shared_scorer
-    return SemanticFlags(shared_scorer(), fire, ask, fire_similarity)
+    levels = None
+    if whole_message:
+        from . import message_levels
+        levels = message_levels.load()
+    return SemanticFlags(shared_scorer(), fire, ask, fire_similarity, levels)
 
 
 class SemanticFlags:
@@ -438,21 +448,34 @@ class SemanticFlags:
 
     MIN_WORDS = 2
 
-    def __init__(self, scorer, fire: float = 0.85, ask: float = 0.5, fire_similarity: float = 0.4):
+    def __init__(self, scorer, fire: float = 0.85, ask: float = 0.5, fire_similarity: float = 0.4,
+                 message_levels=None):
         self.scorer = scorer
         self.fire, self.ask, self.fire_similarity = fire, ask, fire_similarity
+        self.message_levels = message_levels
         self.relevant: dict[str, frozenset[str]] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         found = doc._.unknot_concepts or {}
         sentences = []
-        for number, sent in enumerate(doc.sents):
+        all_sentences = list(doc.sents)
+        for number, sent in enumerate(all_sentences):
             words = {name: per_sentence[number] for name, per_sentence in found.items() if per_sentence.get(number)}
             if words and sum(t.is_alpha for t in sent) >= self.MIN_WORDS:
                 sentences.append((sent, words))
+        # One encoder call for the sentences and the whole message; a message of one
+        # sentence already scored is its own message vector.
+        texts = [sent.text for sent, _ in sentences]
+        whole = self.message_levels is not None and sum(t.is_alpha for t in doc) >= self.MIN_WORDS
+        reuse = whole and len(all_sentences) == 1 and len(texts) == 1
+        batch = texts + ([doc.text] if whole and not reuse else [])
+        vectors = self.scorer.encoder.encode(batch) if batch else None
+        if whole:
+            vector = vectors[0] if reuse else vectors[-1]
+            doc._.unknot_message = (self.message_levels.verdict(vector), vector)
         if not sentences:
             return doc
-        scores = self.scorer.score([sent.text for sent, _ in sentences])
+        scores = self.scorer.score_vectors(vectors[:len(texts)])
         group = list(doc.spans[SPAN_GROUP])
         for (sent, words), score in zip(sentences, scores):
             anchors = sorted({r for name, ranges in words.items()
@@ -491,6 +514,12 @@ def people_rules(people: "terms.People") -> list:
                     terminated_by={"SELF"},
                     pattern=[{"IS_SENT_START": True, "IS_ALPHA": True, "LOWER": {"NOT_IN": firsts}},
                              {"LOWER": {"IN": others}}, {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
+        # "running club mate has foot drop": two words describing the person
+        ConTextRule("someone else, described at length, opens the sentence", "FAMILY", direction="FORWARD",
+                    terminated_by={"SELF"},
+                    pattern=[{"IS_SENT_START": True, "IS_ALPHA": True, "LOWER": {"NOT_IN": firsts}},
+                             {"IS_ALPHA": True, "LOWER": {"NOT_IN": firsts + ["and", "but", "or", "so"]}},
+                             {"LOWER": {"IN": others}}, {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
         ConTextRule("a -mate opens the sentence", "FAMILY", direction="FORWARD", terminated_by={"SELF"},
                     pattern=[{"IS_SENT_START": True, "LOWER": {"REGEX": r"^[a-z]+mates?$"}},
                              {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
@@ -509,6 +538,12 @@ def people_rules(people: "terms.People") -> list:
                     pattern=[{"LOWER": {"IN": ["like", "as"]}}, {"LOWER": {"IN": ["a", "an", "the", "some"]}},
                              {"IS_ALPHA": True, "LOWER": {"NOT_IN": firsts + ["his", "her", "our", "their", "your"]},
                               "OP": "?"}, {"LOWER": {"IN": others}}]),
+        # "nearly 8 weeks", "almost a month": an amount, not something that nearly happened
+        ConTextRule("an approximate amount", "PSEUDO", direction="PSEUDO",
+                    pattern=[{"LOWER": {"IN": ["nearly", "almost"]}},
+                             {"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": ["a", "an", "half", "over"]}, "OP": "?"},
+                             {"LOWER": {"REGEX": r"^(?:\d+|a|an|half|one|two|three|four|five|six|seven|eight|nine|ten|"
+                                                  r"eleven|twelve|twenty|thirty)$|^(?:week|month|year|day|hour|wk|yr)s?$"}}]),
         ConTextRule("the writer", "SELF", direction="FORWARD", max_scope=1,
                     pattern=[{"LOWER": {"IN": list(people.first_person)}}]),
         # "a patient on my ward", "a guy at my gym": the writer's place, not the writer
@@ -561,7 +596,7 @@ class SymptomDetector:
         self._historical_ok = {(p.kind, p.id): p.historical_ok for p in self.spans.pattern_sets}
         self._historical_ok.update({("semantic", p.id): p.historical_ok for p in self.spans.pattern_sets})
         from .lexicon import common_words
-        self.dialect = DialectReader(terms.load_dialect(terms.DIALECT_FILE, terms.MIXED_LANGUAGES_FILE), common_words)
+        self.dialect = DialectReader(terms.load_dialect(*terms.READING_FILES), common_words)
         self.corrector = None
         if spelling:
             from .lexicon import SpellingCorrector
@@ -579,6 +614,7 @@ class SymptomDetector:
         try:
             doc = self.nlp(read)
             findings = [self._finding(span, index_map) for span in doc.spans[SPAN_GROUP]]
+            findings += self._message_findings(doc._.unknot_message, findings)
             degraded = False
         except Exception:  # noqa: BLE001 - never lose a flag to a bug: fall back to raw matches
             logger.exception("context analysis failed; using raw pattern matches")
@@ -588,6 +624,23 @@ class SymptomDetector:
         if detection.flags or detection.concerns:
             logger.debug("safety: %s", detection.explain())
         return detection
+
+    def _message_findings(self, reading, findings: list[Finding]) -> list[Finding]:
+        """What the whole-message layer adds (see safety/message_levels.py): the safety
+        question of the message's risk area when it reads as more than harmless and nothing
+        else speaks. It asks, it never warns: an embedding barely sees "not" ("mid back is sore
+        but it's not constant" reads like "...is constant"), so only the rules and ConText
+        raise a level. Never against a denial the rules read: no question once any flag
+        finding is negated, hypothetical, someone else's or in the past."""
+        if reading is None or any(f.is_flag for f in findings) or any(f.kind == "concern" for f in findings):
+            return []
+        verdict, vector = reading
+        if not verdict.ask:
+            return []
+        score = self.semantic.scorer.score_vectors(vector[None, :])[0]
+        if not score.area:  # only a risk area has a safety question of its own
+            return []
+        return [Finding("concern", score.area, 0, 0, group=-2, detail=f"{verdict.explain()}, nearest '{score.nearest}'")]
 
     @staticmethod
     def _negation_reaches(span: Span) -> bool:

@@ -1,7 +1,7 @@
 """Reads regional and world Englishes and voice typing as standard English before matching.
 
 "a cannae feel ma foot" → "i cannot feel my foot"; "knocked us clean oot" → "... out";
-"climbin", "lyin'" → "climbing", "lying". The word lists are data (safety/terms/dialect.yml);
+"climbin", "lyin'" → "climbing", "lying"; clinical shorthand too ("CP → L arm", "x3/52"). The word lists are data (safety/terms/dialect.yml);
 this module only applies them, keeping the map from every character read back to the
 character typed, so that evidence still quotes the user's own words.
 """
@@ -13,6 +13,8 @@ from typing import Callable, Optional
 from .terms import Dialect
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*'?")
+# "x3/52", "2/7 ago": (x)(count)/(denominator), not inside a longer date or number
+_FRACTION = re.compile(r"(?<![\w/.])(x ?)?(\d{1,2})/(\d{1,2})(?![\w/.])(?=( (?:ago|post|since|now|hx))?)")
 
 
 def replace_spans(text: str, index_map: list[int], replacements) -> tuple[str, list[int]]:
@@ -61,11 +63,26 @@ class DialectReader:
                 return stem + "g"
         return None
 
+    def _fractions(self, text: str):
+        """"x3/52" -> "for 3 weeks"; over 7 or 12 only after "x" or before "ago"/"post", since
+        "since 3/12" may be a date."""
+        units = self.dialect.fractions
+        for m in _FRACTION.finditer(text) if units else ():
+            unit = units.get(m.group(3))
+            if unit and (m.group(3) == "52" or m.group(1) or m.group(4)):
+                yield m.start(), m.end(), f"for {m.group(2)} {unit}"
+
     def read(self, text: str, index_map: list[int]) -> tuple[str, list[int]]:
         replacements: list[tuple[int, int, str]] = []
         taken = [False] * len(text)
+        for start, end, meant in self._fractions(text):
+            replacements.append((start, end, meant))
+            for i in range(start, end):
+                taken[i] = True
         if self._phrases is not None:
             for m in self._phrases.finditer(text):
+                if any(taken[m.start():m.end()]):
+                    continue
                 replacements.append((m.start(), m.end(), self.dialect.phrases[m.group()]))
                 for i in range(m.start(), m.end()):
                     taken[i] = True

@@ -117,6 +117,11 @@ class SpellingCorrector:
         word = word.lower()
         if len(word) < MIN_CORRECTED_LENGTH or not word.isalpha() or word in self.vocabulary or word in self.known:
             return None
+        # the singular or plural of a symptom word is no misspelling ("buttock" next to
+        # "buttocks"): the patterns read both, and "correcting" one breaks them
+        if word + "s" in self.vocabulary or word + "es" in self.vocabulary or (
+                word.endswith("s") and word[:-1] in self.vocabulary):
+            return None
         choices = self._by_letter.get(word[0])
         if not choices:
             return None

@@ -158,11 +158,13 @@ class SemanticScorer:
     def score(self, sentences: Sequence[str]) -> list[SemanticScore]:
         if not sentences:
             return []
-        vectors = self.encoder.encode(list(sentences))
+        return self.score_vectors(self.encoder.encode(list(sentences)))
+
+    def score_vectors(self, vectors: np.ndarray) -> list[SemanticScore]:
         probabilities = 1.0 / (1.0 + np.exp(-(vectors @ self.weights + self.bias)))
-        similarities = vectors @ self.vote_vectors.T if len(self.vote_labels) else np.zeros((len(sentences), 0))
+        similarities = vectors @ self.vote_vectors.T if len(self.vote_labels) else np.zeros((len(vectors), 0))
         nearest_harmless = (vectors @ self.harmless_vectors.T).max(axis=1) if len(self.harmless_vectors) \
-            else np.full(len(sentences), -1.0)
+            else np.full(len(vectors), -1.0)
         flagged = np.array([not label.startswith("area:") for label in self.vote_labels])
         out = []
         for row, probability, harmless_sim in zip(similarities, probabilities, nearest_harmless):

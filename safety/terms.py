@@ -3,7 +3,7 @@ rules and correction cues from safety/terms. Kept apart from the algorithm."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +18,8 @@ PEOPLE_FILE = Path(__file__).resolve().parent / "terms" / "people.yml"
 SYMPTOM_WORDS_FILE = Path(__file__).resolve().parent / "terms" / "symptom_words.yml"
 DIALECT_FILE = Path(__file__).resolve().parent / "terms" / "dialect.yml"
 MIXED_LANGUAGES_FILE = Path(__file__).resolve().parent / "terms" / "mixed_languages.yml"
+CLINICAL_SHORTHAND_FILE = Path(__file__).resolve().parent / "terms" / "clinical_shorthand.yml"
+READING_FILES = (DIALECT_FILE, MIXED_LANGUAGES_FILE, CLINICAL_SHORTHAND_FILE)
 
 CONTEXT_CATEGORIES = {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "FAMILY",
                       "HISTORICAL", "TERMINATE", "PSEUDO"}
@@ -307,6 +309,8 @@ class Dialect:
     possessives: dict[str, str]
     not_after: frozenset[str]
     dropped_g: bool
+    # "x3/52": a count over 7, 52 or 12 is days, weeks or months (clinical_shorthand.yml)
+    fractions: dict[str, str] = field(default_factory=dict)
 
 
 def load_dialect(path: Path = DIALECT_FILE, *more: Path) -> Dialect:
@@ -315,7 +319,7 @@ def load_dialect(path: Path = DIALECT_FILE, *more: Path) -> Dialect:
     dialect = _load_dialect_file(path)
     for extra in more:
         other = _load_dialect_file(extra)
-        for key in ("phrases", "words"):
+        for key in ("phrases", "words", "fractions"):
             mine, theirs = getattr(dialect, key), getattr(other, key)
             clash = sorted(w for w in set(mine) & set(theirs) if mine[w] != theirs[w])
             if clash:
@@ -339,11 +343,16 @@ def _load_dialect_file(path: Path) -> Dialect:
             if key != "phrases" and " " in typed:
                 raise TermError(f"{path.name}: {key}: {typed!r}: one word only (several words go under phrases)")
         tables[key] = {k.strip(): v.strip() for k, v in table.items()}
+    fractions = data.get("fractions") or {}
+    if not isinstance(fractions, dict) or not all(
+            str(k).isdigit() and isinstance(v, str) and v.strip() for k, v in fractions.items()):
+        raise TermError(f"{path.name}: fractions: must map a denominator (7, 52, 12) to a unit (days, weeks, months)")
     not_after = data.get("not_after") or []
     if not isinstance(not_after, list) or not all(isinstance(w, str) for w in not_after):
         raise TermError(f"{path.name}: not_after: must be a list of words")
     return Dialect(tables["phrases"], tables["words"], tables["possessives"],
-                   frozenset(w.lower() for w in not_after), bool(data.get("dropped_g", False)))
+                   frozenset(w.lower() for w in not_after), bool(data.get("dropped_g", False)),
+                   {str(k): v.strip() for k, v in fractions.items()})
 
 
 def load_correction_cues(path: Path = CORRECTION_CUES_FILE) -> tuple[str, ...]:

@@ -246,3 +246,70 @@ def test_a_simile_is_not_another_person(rules_only):
 
 def test_an_aside_is_not_a_supposition(rules_only):
     assert "exertional_collapse" in rules_only.detect("forgot to mention i passed out on the rower").flags
+
+
+@pytest.mark.parametrize("text, flag", [
+    # a wish not to be alive next to wishing or planning it, without the usual words
+    ("some days i reckon it'd be simpler for everyone if i was not around anymore", "self_harm"),
+    ("keep imagining not waking up and honestly that sounds fine", "self_harm"),
+    ("i've been hiding my painkillers away and thinking about not being here", "self_harm"),
+    # a blow to the ribs, then breathing that goes short: a collapsed lung
+    ("copped a shoulder in the ribs at rugby and now my breathing is getting shorter", "sudden_breathlessness"),
+    # a fit or no memory after landing on the head
+    ("thrown off the mare onto my head, my sister says I was jerking on the ground for a bit", "head_neck_injury"),
+    ("hit the kerb and went over onto my head, can't remember the ride home", "head_neck_injury"),
+    # a tendon giving way: the pop, then the bruise, the lump or the lost movement
+    ("heard a sickening twang at the back of my heel in badminton and now I can't go up on my toes", "acute_injury"),
+    ("something pinged in my upper arm pulling the rope, there's a dent and it's gone purple", "acute_injury"),
+    # swelling that goes tight with a pale foot after a crush
+    ("the bike landed on my shin, it's swelling up rock solid and my toes are going white", "compartment_syndrome"),
+    ("years of prednisolone for my lungs, went down on my backside on the wet tiles, sharp low back pain", "acute_injury"),
+    ("left thigh is swollen and red since the long flight back", "dvt"),
+    ("weighing myself this morning: 5 kg down since september and I'm eating the same", "unexplained_weight_loss"),
+])
+def test_round_six_signs_in_everyday_words(rules_only, text, flag):
+    assert flag in rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text", [
+    "won't be around next week, any routine to take on holiday?",  # away, not a wish
+    "hope i'm not waking up stiff tomorrow after that leg session",
+    "wish this knot in my shoulder would just disappear",
+    "took an elbow to the ribs at futsal, breathing is totally normal, just bruised",
+    "my knee pops when I squat, no swelling, no pain",
+    "breathless on the hill but fine at rest, back to normal within a minute",
+    "dislocated my finger as a teen, it's been fine for decades, forearms tight",
+    "swimming club mate has foot drop after his back op. I just have tight calves",
+])
+def test_harmless_twins_of_round_six(rules_only, text):
+    assert not rules_only.detect(text).flags
+
+
+def test_an_approximate_amount_is_not_a_near_miss(rules_only):
+    assert "persistent_pain" in rules_only.detect("knee pain almost 10 weeks now").flags
+    assert "persistent_pain" in rules_only.detect("my heel has hurt for nearly two months").flags
+
+
+@pytest.mark.parametrize("text, flag", [
+    # charted shorthand and formal or translated medical words, read as plain English first
+    ("CP since the hill reps, radiating to jaw, diaphoretic + nauseous", "cardiac_chest_pain"),
+    ("pulse ox on my watch says 89 % and I'm SOB sat on the sofa", "sudden_breathlessness"),
+    ("dysarthria and facial droop since lunch, prob tired", "stroke_signs"),
+    ("syncope mid-rep on the squat rack, no warning", "exertional_collapse"),
+    ("a pain in my mid back that does not leave me for one second", "constant_thoracic_pain"),
+    ("involuntary loss of body weight, some 8 kg in two months", "unexplained_weight_loss"),
+    ("took a boot to the shin, skin is shiny and stretched, toes tingling", "compartment_syndrome"),
+    ("smacked the back of my neck on the bar, both hands buzzing since", "head_neck_injury"),
+])
+def test_round_six_shorthand_and_formal_words(rules_only, text, flag):
+    assert flag in rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text", [
+    "nil CP, nil SOB, pecs just sore from flyes",
+    "calf swelled after the flight, scan came back clear, all fine now",
+    "had a fever with back ache three years back, it was the flu, cured",
+    "back to training after two weeks away, hamstrings tight",
+])
+def test_harmless_twins_in_shorthand(rules_only, text):
+    assert not rules_only.detect(text).flags

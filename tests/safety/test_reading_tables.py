@@ -91,3 +91,25 @@ def test_the_project_term_files_load():
     assert terms.load_context_rules()
     dialect = terms.load_dialect(terms.DIALECT_FILE, terms.MIXED_LANGUAGES_FILE)
     assert dialect.words["cannae"] == "cannot" and dialect.words["pecho"] == "chest"
+
+
+@pytest.mark.parametrize("typed, read_as", [
+    ("cp since lunch, radiating → l arm", "chest pain since lunch, radiating spreading to left arm"),
+    ("sob at rest, diaphoretic", "short of breath at rest, sweating"),
+    ("night pain x3/52", "night pain for 3 weeks"),
+    ("epidural 2/7 ago", "epidural for 2 days ago"),
+    ("seen on 3/12 for a check", "seen on 3/12 for a check"),  # a date stays a date
+    ("i have cp and tight hamstrings", "i have cerebral palsy and tight hamstrings"),
+])
+def test_clinical_shorthand_is_read_as_plain_words(typed, read_as):
+    reader = DialectReader(terms.load_dialect(*terms.READING_FILES), lambda: frozenset())
+    read, index_map = reader.read(typed, list(range(len(typed))))
+    assert read == read_as
+    assert len(index_map) == len(read) and all(0 <= i < len(typed) for i in index_map)
+
+
+def test_a_fraction_table_must_name_its_units(tmp_path):
+    path = tmp_path / "bad.yml"
+    path.write_text("fractions:\n  week: 52\n")
+    with pytest.raises(terms.TermError, match="fractions"):
+        terms.load_dialect(path)

@@ -28,19 +28,22 @@ RESULTS = ROOT / "results"
 OWN = sorted((ROOT / "safety" / "training").glob("*cases.yml"))
 SEALED_DIR = HERE / "sealed"
 # The set kept sealed until the end of the latest round (final_mixed.yml was round 1's,
-# final_v3.yml round 2's, final_v5.yml round 3's, final_v6.yml round 4's, final_v7.yml the
-# first part of round 5's; final_v4.yml was measured by accident part-way through round 3).
-# Once measured, each became a development set.
-FINAL = SEALED_DIR / "final_v8.yml"
+# final_v3.yml round 2's, final_v5.yml round 3's, final_v6.yml round 4's, final_v7.yml and
+# final_v8.yml round 5's; final_v4.yml was measured by accident part-way through round 3).
+# Once measured, each became a development set or a guarded previous final.
+FINAL = SEALED_DIR / "final_v9.yml"
 # Earlier rounds' final sets, guarded at what they measured (final_measurement.json).
-PREVIOUS_FINALS = {"final_v6.yml", "final_v7.yml"}
+PREVIOUS_FINALS = {"final_v6.yml", "final_v7.yml", "final_v8.yml"}
 # Written blind in rounds 2 to 5 and then used to find missing capabilities: guarded at
 # what they reach (their first measurements are in first_measurement.json).
 DEVELOPMENT = {"weekend_warriors.yml", "busy_lives.yml", "final_mixed.yml", "final_v3.yml", "final_v4.yml",
                "final_v5.yml", "indirect_voices.yml", "dialects_dictation.yml", "forum_texters.yml",
-               "followups_short.yml", "code_switchers.yml", "conditions_metaphors.yml"}
+               "followups_short.yml", "code_switchers.yml", "conditions_metaphors.yml",
+               "minimisers.yml", "outdoor_contact.yml", "clinical_shorthand.yml", "translated_english.yml"}
+# Sets not yet measured: kept out of every test until their one measurement.
+UNMEASURED = {"final_v9.yml", "final_v10.yml", "chronic_conditions.yml", "genz_slang.yml"}
 SEALED = sorted(p for p in SEALED_DIR.glob("*.yml")
-                if p != FINAL and p.name not in DEVELOPMENT and p.name not in PREVIOUS_FINALS)
+                if p != FINAL and p.name not in DEVELOPMENT | PREVIOUS_FINALS | UNMEASURED)
 
 
 def _summary(result) -> str:
@@ -76,7 +79,7 @@ def test_the_sets_are_big_enough(detector):
     for level in ("emergency_now", "urgent_24h", "soon"):
         assert sum(r.counts[level] for r in results) >= 30
     assert len(SEALED) >= 4 and FINAL.exists() and len(DEVELOPMENT) >= 4 and all((SEALED_DIR / n).exists() for n in DEVELOPMENT | PREVIOUS_FINALS)
-    for path in SEALED + [FINAL]:
+    for path in SEALED + ([FINAL] if FINAL.name not in UNMEASURED else []):
         result = run_suite(detector, path)
         assert result.counts["flagged"] + result.counts["ambiguous"] + result.counts["not_flagged"] >= 150, path.name
         assert min(result.counts[level] for level in ("emergency_now", "urgent_24h", "soon")) >= 10, path.name
@@ -155,7 +158,8 @@ def test_everyday_talk_raises_no_flag_and_rarely_a_question(detector):
 @pytest.mark.parametrize("name", sorted(PREVIOUS_FINALS))
 def test_previous_final_sets(detector, name):
     """Earlier rounds' sealed sets, guarded at what their one measurement gave (final_v6:
-    43 of 45 emergencies warned or asked; final_v7: 39 of 45 caught, 42 asked)."""
+    43 of 45 emergencies warned or asked; final_v7: 39 of 45 caught, 42 asked; final_v8: 41
+    of 45 caught, 43 asked)."""
     result = _measure_sealed(detector, name)
     assert result.warned_or_asked["emergency_now"] >= 0.93, _summary(result)
     assert result.recall["emergency_now"] >= 0.86, _summary(result)
@@ -164,9 +168,11 @@ def test_previous_final_sets(detector, name):
 
 
 def test_final_sealed_set(detector):
-    """final_v8.yml, kept sealed to the end of round 5 (its one measurement is in
+    """final_v9.yml, kept sealed to the end of round 6 (its one measurement is in
     tests/safety/sealed/final_measurement.json); a regression guard at what was measured.
-    Only aggregates print."""
+    Only aggregates print; never run before that one measurement."""
+    if FINAL.name in UNMEASURED:
+        pytest.skip("the final set is measured once, at the end of the round")
     result = run_suite(detector, FINAL)
     assert result.warned_or_asked["emergency_now"] >= 0.95, _summary(result)
     assert result.recall["emergency_now"] >= 0.91, _summary(result)
