@@ -313,3 +313,26 @@ def test_round_six_shorthand_and_formal_words(rules_only, text, flag):
 ])
 def test_harmless_twins_in_shorthand(rules_only, text):
     assert not rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text, flag", [
+    # Gen Z "not me ..." tells what happened to the writer
+    ("not me blacking out at the end of my 400m rep", "exertional_collapse"),
+    ("felt like a car was parked on my chest since the stairs, down my left arm, all sweaty", "cardiac_chest_pain"),
+    ("my left hand won't do what I want and my words come out slurred", "stroke_signs"),
+    ("clashed helmet to helmet, one pupil looks bigger now", "head_neck_injury"),
+    ("years on prednisolone, bent down to tie my shoe and a sharp pain shot through my lower back", "acute_injury"),
+    ("calf hot and puffy on one side, I've been in a boot since the sprain", "dvt"),
+    ("on biologics for my crohn's and now my lower back is really sore", "spinal_infection"),
+])
+def test_round_six_later_signs(rules_only, text, flag):
+    assert flag in rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text", [
+    "on methotrexate for my RA, calves tight after the walk",  # a risk factor without back pain
+    "fainted once in high school at assembly, quads sore after squats",
+    "do tight calves turn into shin splints?",
+])
+def test_round_six_later_twins(rules_only, text):
+    assert not rules_only.detect(text).flags

@@ -39,9 +39,10 @@ PREVIOUS_FINALS = {"final_v6.yml", "final_v7.yml", "final_v8.yml"}
 DEVELOPMENT = {"weekend_warriors.yml", "busy_lives.yml", "final_mixed.yml", "final_v3.yml", "final_v4.yml",
                "final_v5.yml", "indirect_voices.yml", "dialects_dictation.yml", "forum_texters.yml",
                "followups_short.yml", "code_switchers.yml", "conditions_metaphors.yml",
-               "minimisers.yml", "outdoor_contact.yml", "clinical_shorthand.yml", "translated_english.yml"}
+               "minimisers.yml", "outdoor_contact.yml", "clinical_shorthand.yml", "translated_english.yml",
+               "chronic_conditions.yml", "genz_slang.yml"}
 # Sets not yet measured: kept out of every test until their one measurement.
-UNMEASURED = {"final_v9.yml", "final_v10.yml", "chronic_conditions.yml", "genz_slang.yml"}
+UNMEASURED = {"final_v9.yml", "final_v10.yml", "trades_services.yml", "parents_midlife.yml"}
 SEALED = sorted(p for p in SEALED_DIR.glob("*.yml")
                 if p != FINAL and p.name not in DEVELOPMENT | PREVIOUS_FINALS | UNMEASURED)
 
