@@ -496,6 +496,16 @@ class SemanticFlags:
         return doc
 
 
+# Verbs (and "with") after which a person is the object of the writer's action.
+OBJECT_VERBS = frozenset({
+    "picking", "picked", "pick", "lifting", "lifted", "lift", "carrying", "carried", "carry", "holding", "held",
+    "chasing", "chased", "chase", "pushing", "pushed", "push", "feeding", "fed", "bathing", "bathed", "rocking",
+    "playing", "played", "with", "wrestling", "wrestled", "hugging", "hugged", "catching", "caught", "swinging",
+    "swung", "helping", "helped", "moving", "moved", "walking", "walked", "spotting", "spotted", "coaching",
+    "sprinting", "running", "racing", "jogging", "dragging", "dragged", "towing",
+})
+
+
 def people_rules(people: "terms.People") -> list:
     """ConText rules built from token patterns over the people word lists: one rule per
     role covers every frame ("training partner collapsed", "colleague's pee went dark")."""
@@ -546,6 +556,14 @@ def people_rules(people: "terms.People") -> list:
                                                   r"eleven|twelve|twenty|thirty)$|^(?:week|month|year|day|hour|wk|yr)s?$"}}]),
         ConTextRule("the writer", "SELF", direction="FORWARD", max_scope=1,
                     pattern=[{"LOWER": {"IN": list(people.first_person)}}]),
+        # "picking up my toddler", "chasing the kids", "with the kids": someone the writer acts
+        # on or is with is the object, not the subject of what follows
+        ConTextRule("someone the writer acts on", "PSEUDO", direction="PSEUDO",
+                    pattern=[{"LOWER": {"IN": list(OBJECT_VERBS)}}, {"LOWER": {"IN": ["up", "after", "round", "around"]},
+                                                                      "OP": "?"},
+                             {"LOWER": {"IN": list(people.determiners)}},
+                             {"IS_ALPHA": True, "LOWER": {"NOT_IN": firsts}, "OP": "?"},
+                             {"LOWER": {"IN": others}}]),
         # "a patient on my ward", "a guy at my gym": the writer's place, not the writer
         ConTextRule("the writer's place", "PSEUDO", direction="PSEUDO",
                     pattern=[{"LOWER": {"IN": ["at", "on", "in", "from", "of", "with", "to", "near", "by", "for"]}},
@@ -614,7 +632,7 @@ class SymptomDetector:
         try:
             doc = self.nlp(read)
             findings = [self._finding(span, index_map) for span in doc.spans[SPAN_GROUP]]
-            findings += self._message_findings(doc._.unknot_message, findings)
+            findings += self._message_findings(doc._.unknot_message, findings, len(text))
             degraded = False
         except Exception:  # noqa: BLE001 - never lose a flag to a bug: fall back to raw matches
             logger.exception("context analysis failed; using raw pattern matches")
@@ -625,7 +643,7 @@ class SymptomDetector:
             logger.debug("safety: %s", detection.explain())
         return detection
 
-    def _message_findings(self, reading, findings: list[Finding]) -> list[Finding]:
+    def _message_findings(self, reading, findings: list[Finding], length: int = 0) -> list[Finding]:
         """What the whole-message layer adds (see safety/message_levels.py): the safety
         question of the message's risk area when it reads as more than harmless and nothing
         else speaks. It asks, it never warns: an embedding barely sees "not" ("mid back is sore
@@ -640,7 +658,9 @@ class SymptomDetector:
         score = self.semantic.scorer.score_vectors(vector[None, :])[0]
         if not score.area:  # only a risk area has a safety question of its own
             return []
-        return [Finding("concern", score.area, 0, 0, group=-2, detail=f"{verdict.explain()}, nearest '{score.nearest}'")]
+        # the whole message is what was read
+        return [Finding("concern", score.area, 0, length, group=-2,
+                        detail=f"{verdict.explain()}, nearest '{score.nearest}'")]
 
     @staticmethod
     def _negation_reaches(span: Span) -> bool:

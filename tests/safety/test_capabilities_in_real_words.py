@@ -336,3 +336,23 @@ def test_round_six_later_signs(rules_only, text, flag):
 ])
 def test_round_six_later_twins(rules_only, text):
     assert not rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("lifting my grandson out of the bath, both legs went tingly and I've wet myself without noticing", "cauda_equina"),
+    ("had to pull over on my run, I still can't get enough air and it's been 15 minutes", "sudden_breathlessness"),
+    ("a week after the birth I'm soaking a pad every hour and passing big clots", "uncontrolled_bleeding"),
+    ("ankle blew up within the hour after I went over on it at five-a-side", "acute_injury"),
+    ("calf went mid-lunge, now there's a gap in the muscle and it's bruising", "acute_injury"),
+    ("punched the door in a temper, knuckle's gone flat and the hand's puffy", "acute_injury"),
+])
+def test_round_six_last_signs(rules_only, text, flag):
+    assert flag in rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text", [
+    "I'm 6 months postpartum and my hamstrings are tight from the buggy walks",
+    "swinging my son round the garden, shoulders a bit achy now",  # the son is carried, not ill
+])
+def test_round_six_last_twins(rules_only, text):
+    assert not rules_only.detect(text).flags
