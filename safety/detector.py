@@ -564,9 +564,10 @@ def people_rules(people: "terms.People") -> list:
                              {"LOWER": {"IN": list(people.determiners)}},
                              {"IS_ALPHA": True, "LOWER": {"NOT_IN": firsts}, "OP": "?"},
                              {"LOWER": {"IN": others}}]),
-        # "a patient on my ward", "a guy at my gym": the writer's place, not the writer
+        # "a patient on my ward", "a guy at my gym": the writer's place, not the writer ("one of
+        # my clients" is someone else)
         ConTextRule("the writer's place", "PSEUDO", direction="PSEUDO",
-                    pattern=[{"LOWER": {"IN": ["at", "on", "in", "from", "of", "with", "to", "near", "by", "for"]}},
+                    pattern=[{"LOWER": {"IN": ["at", "on", "in", "from", "with", "to", "near", "by", "for"]}},
                              {"LOWER": {"IN": ["my", "our"]}}]),
     ]
 

@@ -356,3 +356,25 @@ def test_round_six_last_signs(rules_only, text, flag):
 ])
 def test_round_six_last_twins(rules_only, text):
     assert not rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text, flag", [
+    ("came off on the gravel descent, back sore, and now my left leg is numb and it's starting in the right too", "rapid_leg_weakness_after_injury"),
+    ("got doored on the way to work, wrist sits at a slightly weird angle", "acute_injury"),
+    ("my grip has got weaker over the last fortnight, keep dropping my cup", "progressive_neuro_deficit"),
+    ("heart rate spiked mid intervals and next thing I'm on the floor", "exertional_collapse"),
+    ("down to 61kg from 68 since spring and not counting calories at all", "unexplained_weight_loss"),
+    ("one calf cramp that won't quit, warm and a bit swollen, been at my desk all week", "dvt"),
+    ("t-spine ache that's constant, training or rest day", "constant_thoracic_pain"),
+])
+def test_round_six_endurance_and_strength_words(rules_only, text, flag):
+    assert flag in rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text", [
+    "one of my clients collapsed in the session today, paramedics came. my traps are just tight",
+    "how common are stress fractures in rowers?",
+    "hamstrings tight as hell after the sprints",
+])
+def test_round_six_endurance_and_strength_twins(rules_only, text):
+    assert not rules_only.detect(text).flags
