@@ -6,9 +6,9 @@
 - The sets in tests/safety/sealed/, written by helpers in voices of their own who never saw
   the rules (first measurements in first_measurement.json): round 1's five are held to the
   issue's targets, with a small margin for emergencies because they were looked at once to
-  find missing capabilities; rounds 2 to 5's development sets are guarded at what they
-  reach; the last set kept sealed (final_v8.yml) and the earlier rounds' final sets have
-  guards of their own (test_final_sealed_set, test_previous_final_sets).
+  find missing capabilities; rounds 2 to 6's development sets are guarded at what they
+  reach; the last sets kept sealed (final_v9.yml, final_v10.yml) and the earlier rounds'
+  final sets have guards of their own (test_final_sealed_set, test_previous_final_sets).
   Only aggregate figures of these sets are ever printed.
 
 Recall per level and per flag, false alarms and question rates are written to results/.
@@ -27,11 +27,12 @@ ROOT = HERE.parents[1]
 RESULTS = ROOT / "results"
 OWN = sorted((ROOT / "safety" / "training").glob("*cases.yml"))
 SEALED_DIR = HERE / "sealed"
-# The set kept sealed until the end of the latest round (final_mixed.yml was round 1's,
+# The sets kept sealed until the end of the latest round (final_mixed.yml was round 1's,
 # final_v3.yml round 2's, final_v5.yml round 3's, final_v6.yml round 4's, final_v7.yml and
 # final_v8.yml round 5's; final_v4.yml was measured by accident part-way through round 3).
 # Once measured, each became a development set or a guarded previous final.
-FINAL = SEALED_DIR / "final_v9.yml"
+# Round 6 kept two sets sealed to its end; both are guarded at their one measurement.
+LAST_FINALS = ("final_v9.yml", "final_v10.yml")
 # Earlier rounds' final sets, guarded at what they measured (final_measurement.json).
 PREVIOUS_FINALS = {"final_v6.yml", "final_v7.yml", "final_v8.yml"}
 # Written blind in rounds 2 to 5 and then used to find missing capabilities: guarded at
@@ -43,9 +44,9 @@ DEVELOPMENT = {"weekend_warriors.yml", "busy_lives.yml", "final_mixed.yml", "fin
                "chronic_conditions.yml", "genz_slang.yml", "trades_services.yml", "parents_midlife.yml",
                "endurance_data.yml", "strength_sports.yml"}
 # Sets not yet measured: kept out of every test until their one measurement.
-UNMEASURED = {"final_v9.yml", "final_v10.yml"}
+UNMEASURED: set[str] = set()
 SEALED = sorted(p for p in SEALED_DIR.glob("*.yml")
-                if p != FINAL and p.name not in DEVELOPMENT | PREVIOUS_FINALS | UNMEASURED)
+                if p.name not in set(LAST_FINALS) | DEVELOPMENT | PREVIOUS_FINALS | UNMEASURED)
 
 
 def _summary(result) -> str:
@@ -80,8 +81,8 @@ def test_the_sets_are_big_enough(detector):
     assert sum(r.counts["not_flagged"] for r in results) >= 100
     for level in ("emergency_now", "urgent_24h", "soon"):
         assert sum(r.counts[level] for r in results) >= 30
-    assert len(SEALED) >= 4 and FINAL.exists() and len(DEVELOPMENT) >= 4 and all((SEALED_DIR / n).exists() for n in DEVELOPMENT | PREVIOUS_FINALS)
-    for path in SEALED + ([FINAL] if FINAL.name not in UNMEASURED else []):
+    assert len(SEALED) >= 4 and all((SEALED_DIR / n).exists() for n in LAST_FINALS) and len(DEVELOPMENT) >= 4 and all((SEALED_DIR / n).exists() for n in DEVELOPMENT | PREVIOUS_FINALS)
+    for path in SEALED + [SEALED_DIR / n for n in LAST_FINALS if n not in UNMEASURED]:
         result = run_suite(detector, path)
         assert result.counts["flagged"] + result.counts["ambiguous"] + result.counts["not_flagged"] >= 150, path.name
         assert min(result.counts[level] for level in ("emergency_now", "urgent_24h", "soon")) >= 10, path.name
@@ -169,15 +170,25 @@ def test_previous_final_sets(detector, name):
     assert result.false_alarm_rate <= 0.1, _summary(result)
 
 
-def test_final_sealed_set(detector):
-    """final_v9.yml, kept sealed to the end of round 6 (its one measurement is in
-    tests/safety/sealed/final_measurement.json); a regression guard at what was measured.
-    Only aggregates print; never run before that one measurement."""
-    if FINAL.name in UNMEASURED:
-        pytest.skip("the final set is measured once, at the end of the round")
-    result = run_suite(detector, FINAL)
-    assert result.warned_or_asked["emergency_now"] >= 0.95, _summary(result)
-    assert result.recall["emergency_now"] >= 0.91, _summary(result)
-    assert result.recall["urgent_24h"] >= 0.86 and result.recall["soon"] >= 0.95, _summary(result)
-    assert result.false_alarm_rate <= 0.05, _summary(result)
-    assert result.ambiguous_asked_rate >= 0.95, _summary(result)
+# What each last sealed set measured once (final_measurement.json), as guards:
+# (warned or asked for emergencies, emergency, urgent, soon recall, most false alarms, ambiguous asked)
+LAST_FINAL_GUARDS = {
+    "final_v9.yml": (1.0, 0.95, 0.97, 1.0, 0.05, 0.975),
+    "final_v10.yml": (1.0, 1.0, 0.93, 0.975, 0.0167, 0.9),
+}
+
+
+@pytest.mark.parametrize("name", LAST_FINALS)
+def test_final_sealed_set(detector, name):
+    """final_v9.yml and final_v10.yml, kept sealed to the end of round 6 (their one
+    measurement is in tests/safety/sealed/final_measurement.json); a regression guard at what
+    was measured. Only aggregates print; never run before that one measurement."""
+    if name in UNMEASURED:
+        pytest.skip("a final set is measured once, at the end of the round")
+    result = _measure_sealed(detector, name)
+    asked, emergency, urgent, soon, alarms, ambiguous = LAST_FINAL_GUARDS[name]
+    assert result.warned_or_asked["emergency_now"] >= asked, _summary(result)
+    assert result.recall["emergency_now"] >= emergency, _summary(result)
+    assert result.recall["urgent_24h"] >= urgent and result.recall["soon"] >= soon, _summary(result)
+    assert result.false_alarm_rate <= alarms, _summary(result)
+    assert result.ambiguous_asked_rate >= ambiguous, _summary(result)
