@@ -1,4 +1,4 @@
-"""Capabilities added in rounds 2 and 3 of issue 9, each tested on wording of its own (not
+"""Capabilities added in rounds 2 to 6 of issue 9, each tested on wording of its own (not
 the sentences of any evaluation set): negation that stops at a new clause, families that
 carry their own negation, other people found by grammatical role, the writer taking over,
 messages typed a few words at a time, pair partners denied where they stand."""
@@ -248,7 +248,8 @@ def test_an_aside_is_not_a_supposition(rules_only):
     assert "exertional_collapse" in rules_only.detect("forgot to mention i passed out on the rower").flags
 
 
-@pytest.mark.parametrize("text, flag", [
+# Round 6 of issue 9: capabilities found on ten development sets, each case in wording of its own.
+ROUND_SIX_SIGNS = [
     # a wish not to be alive next to wishing or planning it, without the usual words
     ("some days i reckon it'd be simpler for everyone if i was not around anymore", "self_harm"),
     ("keep imagining not waking up and honestly that sounds fine", "self_harm"),
@@ -266,31 +267,7 @@ def test_an_aside_is_not_a_supposition(rules_only):
     ("years of prednisolone for my lungs, went down on my backside on the wet tiles, sharp low back pain", "acute_injury"),
     ("left thigh is swollen and red since the long flight back", "dvt"),
     ("weighing myself this morning: 5 kg down since september and I'm eating the same", "unexplained_weight_loss"),
-])
-def test_round_six_signs_in_everyday_words(rules_only, text, flag):
-    assert flag in rules_only.detect(text).flags
-
-
-@pytest.mark.parametrize("text", [
-    "won't be around next week, any routine to take on holiday?",  # away, not a wish
-    "hope i'm not waking up stiff tomorrow after that leg session",
-    "wish this knot in my shoulder would just disappear",
-    "took an elbow to the ribs at futsal, breathing is totally normal, just bruised",
-    "my knee pops when I squat, no swelling, no pain",
-    "breathless on the hill but fine at rest, back to normal within a minute",
-    "dislocated my finger as a teen, it's been fine for decades, forearms tight",
-    "swimming club mate has foot drop after his back op. I just have tight calves",
-])
-def test_harmless_twins_of_round_six(rules_only, text):
-    assert not rules_only.detect(text).flags
-
-
-def test_an_approximate_amount_is_not_a_near_miss(rules_only):
-    assert "persistent_pain" in rules_only.detect("knee pain almost 10 weeks now").flags
-    assert "persistent_pain" in rules_only.detect("my heel has hurt for nearly two months").flags
-
-
-@pytest.mark.parametrize("text, flag", [
+    # charted shorthand and formal or translated medical words
     # charted shorthand and formal or translated medical words, read as plain English first
     ("CP since the hill reps, radiating to jaw, diaphoretic + nauseous", "cardiac_chest_pain"),
     ("pulse ox on my watch says 89 % and I'm SOB sat on the sofa", "sudden_breathlessness"),
@@ -300,22 +277,7 @@ def test_an_approximate_amount_is_not_a_near_miss(rules_only):
     ("involuntary loss of body weight, some 8 kg in two months", "unexplained_weight_loss"),
     ("took a boot to the shin, skin is shiny and stretched, toes tingling", "compartment_syndrome"),
     ("smacked the back of my neck on the bar, both hands buzzing since", "head_neck_injury"),
-])
-def test_round_six_shorthand_and_formal_words(rules_only, text, flag):
-    assert flag in rules_only.detect(text).flags
-
-
-@pytest.mark.parametrize("text", [
-    "nil CP, nil SOB, pecs just sore from flyes",
-    "calf swelled after the flight, scan came back clear, all fine now",
-    "had a fever with back ache three years back, it was the flu, cured",
-    "back to training after two weeks away, hamstrings tight",
-])
-def test_harmless_twins_in_shorthand(rules_only, text):
-    assert not rules_only.detect(text).flags
-
-
-@pytest.mark.parametrize("text, flag", [
+    # Gen Z grammar, limbs that won't obey, pupils, bend-down fractures, boots and casts, infection risk
     # Gen Z "not me ..." tells what happened to the writer
     ("not me blacking out at the end of my 400m rep", "exertional_collapse"),
     ("felt like a car was parked on my chest since the stairs, down my left arm, all sweaty", "cardiac_chest_pain"),
@@ -324,41 +286,14 @@ def test_harmless_twins_in_shorthand(rules_only, text):
     ("years on prednisolone, bent down to tie my shoe and a sharp pain shot through my lower back", "acute_injury"),
     ("calf hot and puffy on one side, I've been in a boot since the sprain", "dvt"),
     ("on biologics for my crohn's and now my lower back is really sore", "spinal_infection"),
-])
-def test_round_six_later_signs(rules_only, text, flag):
-    assert flag in rules_only.detect(text).flags
-
-
-@pytest.mark.parametrize("text", [
-    "on methotrexate for my RA, calves tight after the walk",  # a risk factor without back pain
-    "fainted once in high school at assembly, quads sore after squats",
-    "do tight calves turn into shin splints?",
-])
-def test_round_six_later_twins(rules_only, text):
-    assert not rules_only.detect(text).flags
-
-
-@pytest.mark.parametrize("text, flag", [
+    # bladder accidents, breathlessness that goes on, postpartum bleeding, swelling within the hour
     ("lifting my grandson out of the bath, both legs went tingly and I've wet myself without noticing", "cauda_equina"),
     ("had to pull over on my run, I still can't get enough air and it's been 15 minutes", "sudden_breathlessness"),
     ("a week after the birth I'm soaking a pad every hour and passing big clots", "uncontrolled_bleeding"),
     ("ankle blew up within the hour after I went over on it at five-a-side", "acute_injury"),
     ("calf went mid-lunge, now there's a gap in the muscle and it's bruising", "acute_injury"),
     ("punched the door in a temper, knuckle's gone flat and the hand's puffy", "acute_injury"),
-])
-def test_round_six_last_signs(rules_only, text, flag):
-    assert flag in rules_only.detect(text).flags
-
-
-@pytest.mark.parametrize("text", [
-    "I'm 6 months postpartum and my hamstrings are tight from the buggy walks",
-    "swinging my son round the garden, shoulders a bit achy now",  # the son is carried, not ill
-])
-def test_round_six_last_twins(rules_only, text):
-    assert not rules_only.detect(text).flags
-
-
-@pytest.mark.parametrize("text, flag", [
+    # spreading numbness after a fall, odd angles, weakening grip, collapse, weight from apps
     ("came off on the gravel descent, back sore, and now my left leg is numb and it's starting in the right too", "rapid_leg_weakness_after_injury"),
     ("got doored on the way to work, wrist sits at a slightly weird angle", "acute_injury"),
     ("my grip has got weaker over the last fortnight, keep dropping my cup", "progressive_neuro_deficit"),
@@ -366,15 +301,46 @@ def test_round_six_last_twins(rules_only, text):
     ("down to 61kg from 68 since spring and not counting calories at all", "unexplained_weight_loss"),
     ("one calf cramp that won't quit, warm and a bit swollen, been at my desk all week", "dvt"),
     ("t-spine ache that's constant, training or rest day", "constant_thoracic_pain"),
-])
-def test_round_six_endurance_and_strength_words(rules_only, text, flag):
-    assert flag in rules_only.detect(text).flags
-
-
-@pytest.mark.parametrize("text", [
+]
+ROUND_SIX_TWINS = [
+    # away, hopes and wishes, normal breathing, old injuries, someone else
+    "won't be around next week, any routine to take on holiday?",  # away, not a wish
+    "hope i'm not waking up stiff tomorrow after that leg session",
+    "wish this knot in my shoulder would just disappear",
+    "took an elbow to the ribs at futsal, breathing is totally normal, just bruised",
+    "my knee pops when I squat, no swelling, no pain",
+    "breathless on the hill but fine at rest, back to normal within a minute",
+    "dislocated my finger as a teen, it's been fine for decades, forearms tight",
+    "swimming club mate has foot drop after his back op. I just have tight calves",
+    # chart-style denials, cleared scans, 'back' as an adverb
+    "nil CP, nil SOB, pecs just sore from flyes",
+    "calf swelled after the flight, scan came back clear, all fine now",
+    "had a fever with back ache three years back, it was the flu, cured",
+    "back to training after two weeks away, hamstrings tight",
+    # a risk factor alone, school-days fainting, general questions
+    "on methotrexate for my RA, calves tight after the walk",  # a risk factor without back pain
+    "fainted once in high school at assembly, quads sore after squats",
+    "do tight calves turn into shin splints?",
+    # months postpartum, a child swung round
+    "I'm 6 months postpartum and my hamstrings are tight from the buggy walks",
+    "swinging my son round the garden, shoulders a bit achy now",  # the son is carried, not ill
+    # clients, general questions, slang
     "one of my clients collapsed in the session today, paramedics came. my traps are just tight",
     "how common are stress fractures in rowers?",
     "hamstrings tight as hell after the sprints",
-])
-def test_round_six_endurance_and_strength_twins(rules_only, text):
+]
+
+
+@pytest.mark.parametrize("text, flag", ROUND_SIX_SIGNS)
+def test_round_six_signs(rules_only, text, flag):
+    assert flag in rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text", ROUND_SIX_TWINS)
+def test_round_six_twins(rules_only, text):
     assert not rules_only.detect(text).flags
+
+
+def test_an_approximate_amount_is_not_a_near_miss(rules_only):
+    assert "persistent_pain" in rules_only.detect("knee pain almost 10 weeks now").flags
+    assert "persistent_pain" in rules_only.detect("my heel has hurt for nearly two months").flags
