@@ -125,6 +125,10 @@ defaults
     retry-on conn-failure empty-response
     option redispatch 1
     retries 2
+    # A request can only be retried when HAProxy holds all of it: wait for the (small, at
+    # most 64 kB) body before connecting, or a POST sent to a server that dies mid-turn
+    # comes back as a 502 instead of being retried on the other one.
+    option http-buffer-request
 
 frontend public
     bind {host}:{public_port}
