@@ -464,9 +464,12 @@ class SemanticFlags:
             if words and sum(t.is_alpha for t in sent) >= self.MIN_WORDS:
                 sentences.append((sent, words))
         # One encoder call for the sentences and the whole message; a message of one
-        # sentence already scored is its own message vector.
+        # sentence already scored is its own message vector. The whole-message reading is
+        # only used when the rules found no flag and no risk area (`_message_findings`), so
+        # it is not computed otherwise.
         texts = [sent.text for sent, _ in sentences]
-        whole = self.message_levels is not None and sum(t.is_alpha for t in doc) >= self.MIN_WORDS
+        rules_spoke = any(span.label_.startswith(("flag:", "concern:")) for span in doc.spans[SPAN_GROUP])
+        whole = self.message_levels is not None and not rules_spoke and sum(t.is_alpha for t in doc) >= self.MIN_WORDS
         reuse = whole and len(all_sentences) == 1 and len(texts) == 1
         batch = texts + ([doc.text] if whole and not reuse else [])
         vectors = self.scorer.encoder.encode(batch) if batch else None

@@ -1,9 +1,10 @@
 """Reads regional and world Englishes and voice typing as standard English before matching.
 
 "a cannae feel ma foot" → "i cannot feel my foot"; "knocked us clean oot" → "... out";
-"climbin", "lyin'" → "climbing", "lying"; clinical shorthand too ("CP → L arm", "x3/52"). The word lists are data (safety/terms/dialect.yml);
-this module only applies them, keeping the map from every character read back to the
-character typed, so that evidence still quotes the user's own words.
+"climbin", "lyin'" → "climbing", "lying"; clinical shorthand too ("CP → L arm", "x3/52").
+The word lists are data (safety/terms/dialect.yml, mixed_languages.yml,
+clinical_shorthand.yml); this module only applies them, keeping the map from every character
+read back to the character typed, so that evidence still quotes the user's own words.
 """
 from __future__ import annotations
 
