@@ -516,6 +516,7 @@ def people_rules(people: "terms.People") -> list:
 
     others = list(people.other_people)
     firsts = list(people.first_person)
+    illness = list(people.own_illness)
     return [
         # the subject of a clause: first in its sentence, or after a determiner ("my mate",
         # "one guy"); not an object ("collided with a player" keeps "with" before "a")
@@ -525,13 +526,13 @@ def people_rules(people: "terms.People") -> list:
         # "gym bro passed out", "squadmate collapsed": a word before the noun, or any "-mate"
         ConTextRule("someone else, described, opens the sentence", "FAMILY", direction="FORWARD",
                     terminated_by={"SELF"},
-                    pattern=[{"IS_SENT_START": True, "IS_ALPHA": True, "LOWER": {"NOT_IN": firsts}},
+                    pattern=[{"IS_SENT_START": True, "IS_ALPHA": True, "LOWER": {"NOT_IN": firsts + illness}},
                              {"LOWER": {"IN": others}}, {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
         # "running club mate has foot drop": two words describing the person
         ConTextRule("someone else, described at length, opens the sentence", "FAMILY", direction="FORWARD",
                     terminated_by={"SELF"},
                     pattern=[{"IS_SENT_START": True, "IS_ALPHA": True, "LOWER": {"NOT_IN": firsts}},
-                             {"IS_ALPHA": True, "LOWER": {"NOT_IN": firsts + ["and", "but", "or", "so"]}},
+                             {"IS_ALPHA": True, "LOWER": {"NOT_IN": firsts + illness + ["and", "but", "or", "so"]}},
                              {"LOWER": {"IN": others}}, {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
         ConTextRule("a -mate opens the sentence", "FAMILY", direction="FORWARD", terminated_by={"SELF"},
                     pattern=[{"IS_SENT_START": True, "LOWER": {"REGEX": r"^[a-z]+mates?$"}},
@@ -635,7 +636,10 @@ class SymptomDetector:
         read, index_map = correct_spelling(read, index_map, self.corrector)
         try:
             doc = self.nlp(read)
-            findings = [self._finding(span, index_map) for span in doc.spans[SPAN_GROUP]]
+            findings = []
+            for span in doc.spans[SPAN_GROUP]:
+                findings.append(self._finding(span, index_map))
+                findings += self._settled_concern(span, findings[-1])
             findings += self._message_findings(doc._.unknot_message, findings, len(text))
             degraded = False
         except Exception:  # noqa: BLE001 - never lose a flag to a bug: fall back to raw matches
@@ -646,6 +650,19 @@ class SymptomDetector:
         if detection.flags or detection.concerns:
             logger.debug("safety: %s", detection.explain())
         return detection
+
+    def _settled_concern(self, span: Span, finding: Finding) -> list[Finding]:
+        """A red flag that has just settled ("bit of chest pressure after my run, gone now I
+        think") is no warning, but its risk area still earns the safety question: only the
+        user can say whether it was that. Not when it was long ago ("years ago", "in 2015")."""
+        if finding.kind != "flag" or not finding.historical or finding.historical_ok or \
+                finding.negated or finding.hypothetical or finding.family:
+            return []
+        area = self.semantic.scorer.flag_areas.get(finding.id) if self.semantic is not None else None
+        if not area or self._long_ago(span):
+            return []
+        return [Finding("concern", area, finding.start, finding.end, historical=True,
+                        detail=f"settled {finding.id}: {finding.detail}")]
 
     def _message_findings(self, reading, findings: list[Finding], length: int = 0) -> list[Finding]:
         """What the whole-message layer adds (see safety/message_levels.py): the safety

@@ -29,7 +29,9 @@ def replace_spans(text: str, index_map: list[int], replacements) -> tuple[str, l
         new_map.extend(index_map[last:start])
         out.append(meant)
         origin = index_map[start:end]
-        new_map.extend(origin[min(i, len(origin) - 1)] for i in range(len(meant)))
+        # the last character read maps to the last one typed, so evidence quotes the whole word
+        new_map.extend(origin[min(i, len(origin) - 1)] if i < len(meant) - 1 else origin[-1]
+                       for i in range(len(meant)))
         last = end
     if not out:
         return text, index_map
@@ -53,6 +55,8 @@ class DialectReader:
         d = self.dialect
         if word in d.words:
             return d.words[word]
+        if word.endswith("'s") and word[:-2] in d.is_after:
+            return word[:-2] + " is"
         if word in d.possessives:
             if previous in d.not_after or following.startswith("'"):
                 return None

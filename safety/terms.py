@@ -3,7 +3,7 @@ rules and correction cues from safety/terms. Kept apart from the algorithm."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +19,8 @@ SYMPTOM_WORDS_FILE = Path(__file__).resolve().parent / "terms" / "symptom_words.
 DIALECT_FILE = Path(__file__).resolve().parent / "terms" / "dialect.yml"
 MIXED_LANGUAGES_FILE = Path(__file__).resolve().parent / "terms" / "mixed_languages.yml"
 CLINICAL_SHORTHAND_FILE = Path(__file__).resolve().parent / "terms" / "clinical_shorthand.yml"
-READING_FILES = (DIALECT_FILE, MIXED_LANGUAGES_FILE, CLINICAL_SHORTHAND_FILE)
+TEXTING_FILE = Path(__file__).resolve().parent / "terms" / "texting.yml"
+READING_FILES = (DIALECT_FILE, MIXED_LANGUAGES_FILE, CLINICAL_SHORTHAND_FILE, TEXTING_FILE)
 
 CONTEXT_CATEGORIES = {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "FAMILY",
                       "HISTORICAL", "TERMINATE", "PSEUDO"}
@@ -249,6 +250,22 @@ def load_pattern_sets(flags_file: Path = RED_FLAGS_FILE,
     return sets
 
 
+_NOT_FORMS = (("can't ", ("cant ", "cannot ")), ("cant ", ("can't ", "cannot ")), ("cannot ", ("can't ", "cant ")),
+              ("couldn't ", ("couldnt ",)), ("couldnt ", ("couldn't ",)), ("won't ", ("wont ",)),
+              ("don't ", ("dont ",)), ("dont ", ("don't ",)))
+
+
+def _apostrophe_variants(literal: str) -> list[str]:
+    """"can't straighten" is also typed "cant straighten" and "cannot straighten": a phrase
+    that keeps a "can't ..." symptom from negating what follows is listed once and read in
+    every spelling (only for PSEUDO phrases, which never negate anything themselves)."""
+    variants = []
+    for typed, others in _NOT_FORMS:
+        if literal.startswith(typed):
+            variants += [other + literal[len(typed):] for other in others]
+    return variants
+
+
 def load_context_rules(path: Path = CONTEXT_RULES_FILE) -> list[ContextRuleSpec]:
     rules = []
     for i, entry in enumerate(_load(path).get("rules") or [], start=1):
@@ -261,6 +278,13 @@ def load_context_rules(path: Path = CONTEXT_RULES_FILE) -> list[ContextRuleSpec]
         if direction not in DIRECTIONS:
             raise TermError(f"{path.name}: {literal}: direction: {direction!r} is not one of {sorted(DIRECTIONS)}")
         rules.append(ContextRuleSpec(literal.strip().lower(), category, direction, entry.get("max_scope")))
+    listed = {rule.literal for rule in rules}
+    for rule in list(rules):
+        if rule.category == "PSEUDO":
+            for variant in _apostrophe_variants(rule.literal):
+                if variant not in listed:
+                    listed.add(variant)
+                    rules.append(ContextRuleSpec(variant, rule.category, rule.direction, rule.max_scope))
     # The same words as a modifier and as something else make the result depend on the order
     # of the file ("is it normal" was once both a question cue and a hypothetical).
     seen: dict[str, set[str]] = {}
@@ -280,6 +304,9 @@ class People:
     reporting_verbs: tuple[str, ...]
     determiners: tuple[str, ...]
     first_person: tuple[str, ...]
+    # "ex melanoma patient", "cancer survivor": words naming the writer's own illness before a
+    # person word, so the phrase is the writer, not someone else
+    own_illness: tuple[str, ...] = ()
 
 
 def load_people(path: Path = PEOPLE_FILE) -> People:
@@ -290,7 +317,10 @@ def load_people(path: Path = PEOPLE_FILE) -> People:
         if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
             raise TermError(f"{path.name}: {key}: must be a non-empty list of words")
         lists[key] = tuple(dict.fromkeys(w.strip().lower() for w in words))
-    return People(**lists)
+    illness = data.get("own_illness") or []
+    if not isinstance(illness, list) or not all(isinstance(w, str) and w.strip() for w in illness):
+        raise TermError(f"{path.name}: own_illness: must be a list of words")
+    return People(**lists, own_illness=tuple(dict.fromkeys(w.strip().lower() for w in illness)))
 
 
 def _historical_ok(path: Path, item: str, entry: dict) -> bool | str:
@@ -311,6 +341,8 @@ class Dialect:
     dropped_g: bool
     # "x3/52": a count over 7, 52 or 12 is days, weeks or months (clinical_shorthand.yml)
     fractions: dict[str, str] = field(default_factory=dict)
+    # "hand's gone useless": after these words "'s" is read as "is" (dialect.yml)
+    is_after: frozenset[str] = frozenset()
 
 
 def load_dialect(path: Path = DIALECT_FILE, *more: Path) -> Dialect:
@@ -319,6 +351,7 @@ def load_dialect(path: Path = DIALECT_FILE, *more: Path) -> Dialect:
     dialect = _load_dialect_file(path)
     for extra in more:
         other = _load_dialect_file(extra)
+        dialect = replace(dialect, is_after=dialect.is_after | other.is_after)
         for key in ("phrases", "words", "fractions"):
             mine, theirs = getattr(dialect, key), getattr(other, key)
             clash = sorted(w for w in set(mine) & set(theirs) if mine[w] != theirs[w])
@@ -350,9 +383,12 @@ def _load_dialect_file(path: Path) -> Dialect:
     not_after = data.get("not_after") or []
     if not isinstance(not_after, list) or not all(isinstance(w, str) for w in not_after):
         raise TermError(f"{path.name}: not_after: must be a list of words")
+    is_after = data.get("is_after") or []
+    if not isinstance(is_after, list) or not all(isinstance(w, str) and w.isalpha() for w in is_after):
+        raise TermError(f"{path.name}: is_after: must be a list of single words")
     return Dialect(tables["phrases"], tables["words"], tables["possessives"],
                    frozenset(w.lower() for w in not_after), bool(data.get("dropped_g", False)),
-                   {str(k): v.strip() for k, v in fractions.items()})
+                   {str(k): v.strip() for k, v in fractions.items()}, frozenset(w.lower() for w in is_after))
 
 
 def load_correction_cues(path: Path = CORRECTION_CUES_FILE) -> tuple[str, ...]:

@@ -344,3 +344,75 @@ def test_round_six_twins(rules_only, text):
 def test_an_approximate_amount_is_not_a_near_miss(rules_only):
     assert "persistent_pain" in rules_only.detect("knee pain almost 10 weeks now").flags
     assert "persistent_pain" in rules_only.detect("my heel has hurt for nearly two months").flags
+
+
+ROUND_SEVEN_SIGNS = [
+    # texting spellings and "'s" after a body part
+    ("chst rly tite goin into my left arm n sweatin", "cardiac_chest_pain"),
+    ("my back wakes me evry nite, been wks now", "night_rest_pain"),
+    ("right leg's swolen n hot since the coach trip", "dvt"),
+    ("my right arm's gone useless and my face is all skew", "stroke_signs"),
+    # a can't-symptom does not deny what follows
+    ("cant straighten my arms after the workout n my pee is like cola", "rhabdomyolysis"),
+    # one leg both swollen and warm
+    ("my leg is swollen and red, massage gun ok?", "dvt"),
+    # bleeding judged by the effort to stop it, a wound named by its kind
+    ("tore a flapper on the bar, been holding it for ages and it soaked thru two plasters", "uncontrolled_bleeding"),
+    # the chest named elsewhere: crushing, into the arm, sweating
+    ("is it ok to roll my pecs? crushing kind of ache since I carried the sofa, goes down my arm and I'm clammy",
+     "cardiac_chest_pain"),
+    ("my breathing became short so fast, I can only manage few words", "sudden_breathlessness"),
+    ("been cutting again lately and last night it went deeper than I meant", "self_harm"),
+    # the moment of the injury felt, a deformity, a collapse told by coming round
+    ("felt something tear in my calf on the sprint, now a big bruise and I'm limping", "acute_injury"),
+    ("stubbed my little toe so hard it's crooked looking and purple, walking hurts", "acute_injury"),
+    ("I went down mid-spar and came round after a few seconds", "exertional_collapse"),
+    ("a van drove into the back of my car, my neck is fine but it hurts right on the bone lower down",
+     "acute_injury"),
+    ("it feels like it's in the bone, can't stand on that leg since the long run", "bone_stress_injury"),
+    # weight lost with appetite gone, morning stiffness in hours, self-care failing
+    ("no appetite lately and I've dropped 6 kilos, back aching", "unexplained_weight_loss"),
+    ("lower back locked up every morning, takes an hour and a half to ease off", "inflammatory_back_pain"),
+    ("foam roller every night for weeks and nada", "not_improving_with_self_care"),
+    ("the pain keeps me up even on days when I'm not training", "night_rest_pain"),
+    ("Former lymphoma patient, new ache in my spine for a month", "cancer_history"),
+]
+
+ROUND_SEVEN_TWINS = [
+    "been cutting weight for the fight and my back aches, went deeper into the cut than usual",  # a weight cut
+    "both legs swollen and warm after the hot bath, normal for me",
+    "hamstrings tight n sore after the run, no biggie",
+    "my mate's been cutting his hair shorter, my neck aches from the clippers",
+    "lost 3kg on my cutting diet, quads sore",
+]
+
+
+@pytest.mark.parametrize("text, flag", ROUND_SEVEN_SIGNS)
+def test_round_seven_signs(rules_only, text, flag):
+    assert flag in rules_only.detect(text).flags
+
+
+@pytest.mark.parametrize("text", ROUND_SEVEN_TWINS)
+def test_round_seven_twins(rules_only, text):
+    assert not rules_only.detect(text).flags
+
+
+def test_a_settled_red_flag_still_earns_its_question(detector):
+    """Chest pressure that has just gone is no warning, but it is asked about; one from years
+    ago is not."""
+    settled = detector.detect("bit of a squeezing chest pain on the bike earlier, gone now I think")
+    assert not settled.flags and "chest_heart" in settled.concerns
+    long_ago = detector.detect("had squeezing chest pain years ago, all checked and clear, pecs sore today")
+    assert not long_ago.flags
+
+
+@pytest.mark.parametrize("text, area", [
+    ("seen a couple of stars after the header, neck a bit stiff", "head"),
+    ("banged my shoulder against the door frame, bit sore", "fall_collision"),
+    ("missed the last stair this morning, hip sore", "fall_collision"),
+    ("my kneecap kinda shifted on the squat then went back, quads tight", "break_dislocation"),
+    ("left foot sort of drags when I'm tired", "walking_weight"),
+    ("sometimes I can't take a full breath in, ribs feel tight", "breathing"),
+])
+def test_vague_high_risk_mentions_are_asked(detector, text, area):
+    assert area in detector.detect(text).concerns or detector.detect(text).flags

@@ -113,3 +113,32 @@ def test_a_fraction_table_must_name_its_units(tmp_path):
     path.write_text("fractions:\n  week: 52\n")
     with pytest.raises(terms.TermError, match="fractions"):
         terms.load_dialect(path)
+
+
+@pytest.mark.parametrize("typed, read_as", [
+    ("pain evry nite for 3 wks", "pain every night for 3 weeks"),
+    ("calf tite n swolen", "calf tight and swollen"),
+    ("lost wait w/o trying", "lost weight without trying"),
+    ("knight pain in my bak", "night pain in my back"),
+    ("my arm's gone dead", "my arm is gone dead"),
+    ("waiting for the bus, r knee sore", "waiting for the bus, right knee sore"),  # "r" is not "are"
+    ("my mate's knee", "my mate's knee"),  # a possessive after a person stays one
+])
+def test_texting_spellings_are_read_as_meant(typed, read_as):
+    reader = DialectReader(terms.load_dialect(*terms.READING_FILES), lambda: frozenset())
+    read, index_map = reader.read(typed, list(range(len(typed))))
+    assert read == read_as
+    assert len(index_map) == len(read) and all(0 <= i < len(typed) for i in index_map)
+
+
+def test_a_replaced_word_is_quoted_whole():
+    reader = DialectReader(terms.load_dialect(*terms.READING_FILES), lambda: frozenset())
+    typed = "knight pain"
+    read, index_map = reader.read(typed, list(range(len(typed))))
+    assert read == "night pain" and typed[index_map[0]:index_map[-1] + 1] == "knight pain"
+
+
+def test_a_cant_phrase_is_read_in_every_spelling():
+    literals = {rule.literal for rule in terms.load_context_rules() if rule.category == "PSEUDO"}
+    assert {"can't straighten", "cant straighten", "cannot straighten"} <= literals
+    assert {"can't fill", "cant fill", "cannot fill"} <= literals
