@@ -558,6 +558,13 @@ def people_rules(people: "terms.People") -> list:
                              {"LIKE_NUM": True, "OP": "?"}, {"LOWER": {"IN": ["a", "an", "half", "over"]}, "OP": "?"},
                              {"LOWER": {"REGEX": r"^(?:\d+|a|an|half|one|two|three|four|five|six|seven|eight|nine|ten|"
                                                   r"eleven|twelve|twenty|thirty)$|^(?:week|month|year|day|hour|wk|yr)s?$"}}]),
+        # "can't get a full breath without a sharp catch", "can't walk without my knee giving":
+        # what comes with every attempt is there, not denied by "can't" or by "without"
+        ConTextRule("a sign that comes with every attempt", "PSEUDO", direction="PSEUDO",
+                    pattern=[{"LOWER": {"IN": ["ca", "can", "could", "cannot", "cant", "wo"]}},
+                             {"LOWER": {"IN": ["n't", "nt", "not"]}, "OP": "?"}]
+                    + [{"IS_ALPHA": True, "LOWER": {"NOT_IN": ["but", "and", "so", "or"]}, "OP": "?"}] * 6
+                    + [{"LOWER": "without"}]),
         ConTextRule("the writer", "SELF", direction="FORWARD", max_scope=1,
                     pattern=[{"LOWER": {"IN": list(people.first_person)}}]),
         # "picking up my toddler", "chasing the kids", "with the kids": someone the writer acts

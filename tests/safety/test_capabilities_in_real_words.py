@@ -376,6 +376,38 @@ ROUND_SEVEN_SIGNS = [
     ("foam roller every night for weeks and nada", "not_improving_with_self_care"),
     ("the pain keeps me up even on days when I'm not training", "night_rest_pain"),
     ("Former lymphoma patient, new ache in my spine for a month", "cancer_history"),
+    # second part of the round: water that will not pass, wetting unawares
+    ("back's been agony since Sunday and I haven't been able to pass urine all day", "cauda_equina"),
+    ("wet myself on the walk home and didn't even realise I needed to go, back's killing", "cauda_equina"),
+    # pain that comes with every breath, in a "can't ... without" sentence
+    ("can't breathe in without a stabbing pain in my side, and my calf is swollen after the flight",
+     "pulmonary_embolism"),
+    # a place to jump from, a plan not to wake
+    ("standing on the railway bridge again thinking about jumping, shoulders ache", "self_harm"),
+    ("I don't intend on waking up after tonight, sorry, just wanted a neck stretch", "self_harm"),
+    # an ankle gone over, too swollen to take four steps
+    ("went over on my ankle at netball, swollen to the size of an orange and I can only hobble two steps",
+     "acute_injury"),
+    # weight lost by the signs of it, rest and night pain, hours of morning stiffness, spreading numbness
+    ("my rings have gone loose and I haven't been trying to lose weight, upper back aching", "unexplained_weight_loss"),
+    ("at night it's at its worst, can't sleep for it", "night_rest_pain"),
+    ("stiff as anything every morning, takes me ages to get out of bed and it's only ok by lunchtime",
+     "inflammatory_back_pain"),
+    ("the tingling used to be just in my toes, now it's up to my knee", "progressive_neuro_deficit"),
+    # a bus is not a coach, a carried dog is not the patient, a movement one can't make is no denial
+    ("back from a long coach trip and my left calf is swollen and hot", "dvt"),
+    ("can't kneel down to pick up my dog, thighs rock hard and my wee is dark brown", "rhabdomyolysis"),
+    ("my sandal keeps slipping off without me noticing and the top of my foot has gone dead, spreading up",
+     "progressive_neuro_deficit"),
+    # the writer's own experience asked as a question
+    ("why would I black out on the rowing machine? came round quickly, legs wobbly", "exertional_collapse"),
+    ("what does it mean when your pee goes dark brown after a hard session and your thighs are swollen and rock hard",
+     "rhabdomyolysis"),
+    # a head knock against a thing, a dive into shallow water, a nosebleed that will not stop
+    ("dived into the shallow end on holiday and hit the bottom, neck sore, both hands tingling", "head_neck_injury"),
+    ("nosebleed for half an hour that hasn't stopped, gone through a whole box of tissues", "uncontrolled_bleeding"),
+    ("written goodbye notes to my kids and keep thinking about the pills, sorry, neck is sore", "self_harm"),
+    ("can't find a single position where my upper back eases, it's switched on all the time", "constant_thoracic_pain"),
 ]
 
 ROUND_SEVEN_TWINS = [
@@ -384,6 +416,11 @@ ROUND_SEVEN_TWINS = [
     "hamstrings tight n sore after the run, no biggie",
     "my mate's been cutting his hair shorter, my neck aches from the clippers",
     "lost 3kg on my cutting diet, quads sore",
+    "can't run without my knee aching a bit, it's just the patella tendon, physio says it's fine",
+    "thinking about jumping rope for cardio instead, is that ok for my calves?",
+    "watch strap left a mark on my wrist, forearm tight from climbing",
+    "why would my brother's calf swell up after a flight? mine are just tight from running",
+    "my coach says my hamstrings are tight, any stretch?",
 ]
 
 
@@ -413,6 +450,9 @@ def test_a_settled_red_flag_still_earns_its_question(detector):
     ("my kneecap kinda shifted on the squat then went back, quads tight", "break_dislocation"),
     ("left foot sort of drags when I'm tired", "walking_weight"),
     ("sometimes I can't take a full breath in, ribs feel tight", "breathing"),
+    ("my knee feels a bit unreliable going down hills", "walking_weight"),
+    ("don't really trust my right ankle on the trail since last month", "walking_weight"),
+    ("landed on my hand doing a handstand, bit tender", "fall_collision"),
 ])
 def test_vague_high_risk_mentions_are_asked(detector, text, area):
     assert area in detector.detect(text).concerns or detector.detect(text).flags
