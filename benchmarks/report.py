@@ -5,7 +5,7 @@ import statistics
 from pathlib import Path
 
 # The sets kept sealed until the end of the latest round of safety work (issue 9).
-LAST_SEALED_SETS = ("final_v13", "final_v14")
+LAST_SEALED_SETS = ("final_v15", "final_v16")
 
 LEVELS = ("1", "8", "32")
 PLOT_CONCURRENCY = "latency_vs_concurrency.png"
@@ -344,7 +344,7 @@ def markdown(r: dict) -> str:
                "tolerance, a semantic layer, medspaCy ConText) on every case file. `own` files were written "
                "independently and then used to tune the rules and train the semantic layer (they measure memory); "
                "`sealed` sets were written by helpers in voices of their own who never saw the rules (only aggregate "
-               "figures are shown; `final_v13` and `final_v14` are the sets kept sealed until the end of round 7's second part; `final_mixed`, "
+               "figures are shown; `final_v15` and `final_v16` are the sets kept sealed until the end of round 7; `final_mixed`, "
                "`final_v3`, `final_v5`, `final_v6`, `final_v7` and `final_v8` were earlier rounds'). A flagged case counts as caught when "
                "the warning is at least as urgent as expected; \"asked\" is a warning or a safety question.", ""]
         rows = []

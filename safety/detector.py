@@ -516,23 +516,23 @@ def people_rules(people: "terms.People") -> list:
 
     others = list(people.other_people)
     firsts = list(people.first_person)
-    illness = list(people.own_illness)
+    own = list(people.own_descriptions)
     return [
         # the subject of a clause: first in its sentence, or after a determiner ("my mate",
         # "one guy"); not an object ("collided with a player" keeps "with" before "a")
         ConTextRule("someone else opens the sentence", "FAMILY", direction="FORWARD", terminated_by={"SELF"},
-                    pattern=[{"IS_SENT_START": True, "LOWER": {"IN": others}},
+                    pattern=[{"IS_SENT_START": True, "LOWER": {"IN": others + list(people.sentence_openers)}},
                              {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
         # "gym bro passed out", "squadmate collapsed": a word before the noun, or any "-mate"
         ConTextRule("someone else, described, opens the sentence", "FAMILY", direction="FORWARD",
                     terminated_by={"SELF"},
-                    pattern=[{"IS_SENT_START": True, "IS_ALPHA": True, "LOWER": {"NOT_IN": firsts + illness}},
+                    pattern=[{"IS_SENT_START": True, "IS_ALPHA": True, "LOWER": {"NOT_IN": firsts + own}},
                              {"LOWER": {"IN": others}}, {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
         # "running club mate has foot drop": two words describing the person
         ConTextRule("someone else, described at length, opens the sentence", "FAMILY", direction="FORWARD",
                     terminated_by={"SELF"},
                     pattern=[{"IS_SENT_START": True, "IS_ALPHA": True, "LOWER": {"NOT_IN": firsts}},
-                             {"IS_ALPHA": True, "LOWER": {"NOT_IN": firsts + illness + ["and", "but", "or", "so"]}},
+                             {"IS_ALPHA": True, "LOWER": {"NOT_IN": firsts + own + ["and", "but", "or", "so"]}},
                              {"LOWER": {"IN": others}}, {"LOWER": {"IN": ["'s", "s"]}, "OP": "?"}]),
         ConTextRule("a -mate opens the sentence", "FAMILY", direction="FORWARD", terminated_by={"SELF"},
                     pattern=[{"IS_SENT_START": True, "LOWER": {"REGEX": r"^[a-z]+mates?$"}},
@@ -627,6 +627,7 @@ class SymptomDetector:
         self._historical_ok.update({("semantic", p.id): p.historical_ok for p in self.spans.pattern_sets})
         from .lexicon import common_words
         self.dialect = DialectReader(terms.load_dialect(*terms.READING_FILES), common_words)
+        self.questions = terms.load_question_frames()
         self.corrector = None
         if spelling:
             from .lexicon import SpellingCorrector
@@ -764,13 +765,22 @@ class SymptomDetector:
         return Finding(
             kind=kind, id=item, start=start, end=end,
             negated=(bool(span._.is_negated) and self._negation_reaches(span)) or self._partners_denied(span),
-            hypothetical=bool(span._.is_hypothetical),
+            hypothetical=bool(span._.is_hypothetical) and not self._asked_about_now(span),
             family=(bool(span._.is_family) or _someone_else_leads_into(span)) and not _names_the_writer(
                 span, self.first_person),
             historical=bool(span._.is_historical) or stale,
             historical_ok=bool(historical_ok) and not stale,
             detail=detail, group=group,
         )
+
+    def _asked_about_now(self, span: Span) -> bool:
+        """True when every hypothetical modifier of the span is a question frame ("is it normal
+        to ...", "what does ...") and the message says it is happening now ("been 20 min now",
+        "this morning"): a question about the writer's own experience (questions.yml)."""
+        modifiers = [m for m in (getattr(span._, "modifiers", None) or ()) if m.category == "HYPOTHETICAL"]
+        if not modifiers or not all(m.rule.literal.lower() in self.questions.frames for m in modifiers):
+            return False
+        return self.questions.says_now(span.doc.text)
 
     @staticmethod
     def _long_ago(span: Span) -> bool:

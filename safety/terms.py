@@ -20,6 +20,7 @@ DIALECT_FILE = Path(__file__).resolve().parent / "terms" / "dialect.yml"
 MIXED_LANGUAGES_FILE = Path(__file__).resolve().parent / "terms" / "mixed_languages.yml"
 CLINICAL_SHORTHAND_FILE = Path(__file__).resolve().parent / "terms" / "clinical_shorthand.yml"
 TEXTING_FILE = Path(__file__).resolve().parent / "terms" / "texting.yml"
+QUESTIONS_FILE = Path(__file__).resolve().parent / "terms" / "questions.yml"
 READING_FILES = (DIALECT_FILE, MIXED_LANGUAGES_FILE, CLINICAL_SHORTHAND_FILE, TEXTING_FILE)
 
 CONTEXT_CATEGORIES = {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "FAMILY",
@@ -304,9 +305,11 @@ class People:
     reporting_verbs: tuple[str, ...]
     determiners: tuple[str, ...]
     first_person: tuple[str, ...]
-    # "ex melanoma patient", "cancer survivor": words naming the writer's own illness before a
-    # person word, so the phrase is the writer, not someone else
-    own_illness: tuple[str, ...] = ()
+    # "ex melanoma patient", "new mum": words naming the writer's own illness or situation
+    # before a person word, so the phrase is the writer, not someone else
+    own_descriptions: tuple[str, ...] = ()
+    # person words that are also things ("coach"): someone else only when opening a sentence
+    sentence_openers: tuple[str, ...] = ()
 
 
 def load_people(path: Path = PEOPLE_FILE) -> People:
@@ -317,10 +320,14 @@ def load_people(path: Path = PEOPLE_FILE) -> People:
         if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
             raise TermError(f"{path.name}: {key}: must be a non-empty list of words")
         lists[key] = tuple(dict.fromkeys(w.strip().lower() for w in words))
-    illness = data.get("own_illness") or []
-    if not isinstance(illness, list) or not all(isinstance(w, str) and w.strip() for w in illness):
-        raise TermError(f"{path.name}: own_illness: must be a list of words")
-    return People(**lists, own_illness=tuple(dict.fromkeys(w.strip().lower() for w in illness)))
+    own = data.get("own_descriptions") or []
+    if not isinstance(own, list) or not all(isinstance(w, str) and w.strip() for w in own):
+        raise TermError(f"{path.name}: own_descriptions: must be a list of words")
+    openers = data.get("sentence_openers") or []
+    if not isinstance(openers, list) or not all(isinstance(w, str) and w.strip() for w in openers):
+        raise TermError(f"{path.name}: sentence_openers: must be a list of words")
+    return People(**lists, own_descriptions=tuple(dict.fromkeys(w.strip().lower() for w in own)),
+                  sentence_openers=tuple(dict.fromkeys(w.strip().lower() for w in openers)))
 
 
 def _historical_ok(path: Path, item: str, entry: dict) -> bool | str:
@@ -394,3 +401,30 @@ def _load_dialect_file(path: Path) -> Dialect:
 def load_correction_cues(path: Path = CORRECTION_CUES_FILE) -> tuple[str, ...]:
     cues = _load(path).get("cues") or []
     return tuple(str(c).lower() for c in cues)
+
+
+@dataclass(frozen=True)
+class QuestionFrames:
+    """safety/terms/questions.yml: question frames that yield to words of the present."""
+
+    frames: frozenset[str]
+    present: tuple[re.Pattern, ...]
+
+    def says_now(self, text: str) -> bool:
+        return any(p.search(text) for p in self.present)
+
+
+def load_question_frames(path: Path = QUESTIONS_FILE) -> QuestionFrames:
+    data = _load(path)
+    frames, anchors = data.get("frames") or [], data.get("present_anchors") or []
+    if not isinstance(frames, list) or not all(isinstance(f, str) and f.strip() for f in frames):
+        raise TermError(f"{path.name}: frames: must be a list of phrases")
+    if not isinstance(anchors, list) or not anchors:
+        raise TermError(f"{path.name}: present_anchors: must be a non-empty list of patterns")
+    compiled = []
+    for i, anchor in enumerate(anchors, start=1):
+        try:
+            compiled.append(re.compile(str(anchor)))
+        except re.error as exc:
+            raise TermError(f"{path.name}: present_anchors: pattern {i}: {exc}") from exc
+    return QuestionFrames(frozenset(f.strip().lower() for f in frames), tuple(compiled))

@@ -331,16 +331,6 @@ ROUND_SIX_TWINS = [
 ]
 
 
-@pytest.mark.parametrize("text, flag", ROUND_SIX_SIGNS)
-def test_round_six_signs(rules_only, text, flag):
-    assert flag in rules_only.detect(text).flags
-
-
-@pytest.mark.parametrize("text", ROUND_SIX_TWINS)
-def test_round_six_twins(rules_only, text):
-    assert not rules_only.detect(text).flags
-
-
 def test_an_approximate_amount_is_not_a_near_miss(rules_only):
     assert "persistent_pain" in rules_only.detect("knee pain almost 10 weeks now").flags
     assert "persistent_pain" in rules_only.detect("my heel has hurt for nearly two months").flags
@@ -408,6 +398,23 @@ ROUND_SEVEN_SIGNS = [
     ("nosebleed for half an hour that hasn't stopped, gone through a whole box of tissues", "uncontrolled_bleeding"),
     ("written goodbye notes to my kids and keep thinking about the pills, sorry, neck is sore", "self_harm"),
     ("can't find a single position where my upper back eases, it's switched on all the time", "constant_thoracic_pain"),
+    # third part: a question asked about something happening now
+    ("is it normal to have a crushing chest and feel sweaty after the rower? it's been about 15 minutes now",
+     "cardiac_chest_pain"),
+    ("should I worry if my calf is swollen and hot? started this morning after the flight", "dvt"),
+    ("can't get to the end of a sentence without gasping, came on all at once", "sudden_breathlessness"),
+    ("legs wrecked after the hill session and I've barely been peeing, what little comes out is brown",
+     "rhabdomyolysis"),
+    ("put my hand out when I slipped on the ice, wrist is swollen and sore in the little dip by my thumb",
+     "acute_injury"),
+    ("stiff every morning when I wake, only ok by lunch, it's been 5 months and I'm 27", "inflammatory_back_pain"),
+    ("went up to 60k a week and now I can't put weight on my left leg", "bone_stress_injury"),
+    ("I've been cutting myself again, the back pain makes it worse", "self_harm"),
+    ("heard a snap in my calf on the court and there's a big bruise now", "acute_injury"),
+    ("probably nothing but I've dropped 9 kilos without trying and my back aches", "unexplained_weight_loss"),
+    # a coach that is a bus; the writer describing themself
+    ("overnight coach back from the festival and my right calf is puffy and warm", "dvt"),
+    ("Football mum here, sudden crushing chest pain going into my jaw at the match", "cardiac_chest_pain"),
 ]
 
 ROUND_SEVEN_TWINS = [
@@ -421,16 +428,23 @@ ROUND_SEVEN_TWINS = [
     "watch strap left a mark on my wrist, forearm tight from climbing",
     "why would my brother's calf swell up after a flight? mine are just tight from running",
     "my coach says my hamstrings are tight, any stretch?",
+    "is it normal to get a tight chest after bench press? mine is sore to touch",  # no word of now
+    "what are the red flags for a sore calf? asking for my running club newsletter",
+    "blacked out once at 15 at a school sports day, nothing since, I'm 40 now. hamstrings tight",
+    "dislocated my knee cap when I was 12, been fine since, quads sore today",
+    "been cutting weight again for my fight, lower back stiff",
+    "Coach collapsed at training, paramedics came. I'm fine, quads sore",
+    "Young lad at work had a fever and back pain, sent him home. my back's just sore",
 ]
 
 
-@pytest.mark.parametrize("text, flag", ROUND_SEVEN_SIGNS)
-def test_round_seven_signs(rules_only, text, flag):
+@pytest.mark.parametrize("text, flag", ROUND_SIX_SIGNS + ROUND_SEVEN_SIGNS)
+def test_signs_of_rounds_six_and_seven(rules_only, text, flag):
     assert flag in rules_only.detect(text).flags
 
 
-@pytest.mark.parametrize("text", ROUND_SEVEN_TWINS)
-def test_round_seven_twins(rules_only, text):
+@pytest.mark.parametrize("text", ROUND_SIX_TWINS + ROUND_SEVEN_TWINS)
+def test_twins_of_rounds_six_and_seven(rules_only, text):
     assert not rules_only.detect(text).flags
 
 

@@ -142,3 +142,13 @@ def test_a_cant_phrase_is_read_in_every_spelling():
     literals = {rule.literal for rule in terms.load_context_rules() if rule.category == "PSEUDO"}
     assert {"can't straighten", "cant straighten", "cannot straighten"} <= literals
     assert {"can't fill", "cant fill", "cannot fill"} <= literals
+
+
+def test_question_frames_load_and_name_bad_patterns(tmp_path):
+    frames = terms.load_question_frames()
+    assert "is it normal to" in frames.frames and frames.says_now("been like 20 min now")
+    assert not frames.says_now("going hiking next week")
+    path = tmp_path / "questions.yml"
+    path.write_text("frames: [is it normal to]\npresent_anchors: ['(unclosed']\n")
+    with pytest.raises(terms.TermError, match="present_anchors"):
+        terms.load_question_frames(path)

@@ -7,7 +7,7 @@
   the rules (first measurements in first_measurement.json): round 1's five are held to the
   issue's targets, with a small margin for emergencies because they were looked at once to
   find missing capabilities; rounds 2 to 6's development sets are guarded at what they
-  reach; the last sets kept sealed (final_v13.yml, final_v14.yml) and the earlier rounds'
+  reach; the last sets kept sealed (final_v15.yml, final_v16.yml) and the earlier rounds'
   final sets have guards of their own (test_final_sealed_set, test_previous_final_sets).
   Only aggregate figures of these sets are ever printed.
 
@@ -32,9 +32,10 @@ SEALED_DIR = HERE / "sealed"
 # final_v8.yml round 5's; final_v4.yml was measured by accident part-way through round 3).
 # Once measured, each became a development set or a guarded previous final.
 # Round 6 kept two sets sealed to its end (final_v9.yml, final_v10.yml), now development sets;
-# round 7's first part kept final_v11.yml and final_v12.yml (then development sets), its second
-# part final_v13.yml and final_v14.yml, guarded at their one measurement.
-LAST_FINALS = ("final_v13.yml", "final_v14.yml")
+# round 7 kept final_v11/v12 to the end of its first part and final_v13/v14 to the end of its
+# second (all four then development sets), and final_v15.yml and final_v16.yml to its end,
+# guarded at their one measurement.
+LAST_FINALS = ("final_v15.yml", "final_v16.yml")
 # Earlier rounds' final sets, guarded at what they measured (final_measurement.json).
 PREVIOUS_FINALS = {"final_v6.yml", "final_v7.yml", "final_v8.yml"}
 # Written blind in rounds 2 to 5 and then used to find missing capabilities: guarded at
@@ -46,7 +47,8 @@ DEVELOPMENT = {"weekend_warriors.yml", "busy_lives.yml", "final_mixed.yml", "fin
                "chronic_conditions.yml", "genz_slang.yml", "trades_services.yml", "parents_midlife.yml",
                "endurance_data.yml", "strength_sports.yml", "final_v9.yml", "final_v10.yml",
                "combat_dance.yml", "rambling_storytellers.yml", "terse_typos.yml", "regional_english.yml",
-               "final_v11.yml", "final_v12.yml", "functional_limits.yml", "worried_questioners.yml"}
+               "final_v11.yml", "final_v12.yml", "functional_limits.yml", "worried_questioners.yml",
+               "final_v13.yml", "final_v14.yml"}
 # Sets not yet measured: kept out of every test until their one measurement.
 UNMEASURED: set[str] = set()
 SEALED = sorted(p for p in SEALED_DIR.glob("*.yml")
@@ -177,14 +179,14 @@ def test_previous_final_sets(detector, name):
 # What each last sealed set measured once (final_measurement.json), as guards:
 # (warned or asked for emergencies, emergency, urgent, soon recall, most false alarms, ambiguous asked)
 LAST_FINAL_GUARDS = {
-    "final_v13.yml": (0.977, 0.977, 0.955, 0.975, 0.0334, 0.925),
-    "final_v14.yml": (1.0, 0.955, 0.955, 0.95, 0.1, 0.975),
+    "final_v15.yml": (0.977, 0.977, 0.955, 0.95, 0.0334, 1.0),
+    "final_v16.yml": (0.977, 0.911, 0.977, 0.95, 0.0, 0.95),
 }
 
 
 @pytest.mark.parametrize("name", LAST_FINALS)
 def test_final_sealed_set(detector, name):
-    """final_v13.yml and final_v14.yml, kept sealed to the end of round 7's second part (their one
+    """final_v15.yml and final_v16.yml, kept sealed to the end of round 7 (their one
     measurement is in tests/safety/sealed/final_measurement.json); a regression guard at what
     was measured. Only aggregates print; never run before that one measurement."""
     if name in UNMEASURED:
