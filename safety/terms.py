@@ -314,20 +314,20 @@ class People:
 
 def load_people(path: Path = PEOPLE_FILE) -> People:
     data = _load(path)
-    lists = {}
-    for key in ("other_people", "reporting_verbs", "determiners", "first_person"):
-        words = data.get(key)
-        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
-            raise TermError(f"{path.name}: {key}: must be a non-empty list of words")
-        lists[key] = tuple(dict.fromkeys(w.strip().lower() for w in words))
-    own = data.get("own_descriptions") or []
-    if not isinstance(own, list) or not all(isinstance(w, str) and w.strip() for w in own):
-        raise TermError(f"{path.name}: own_descriptions: must be a list of words")
-    openers = data.get("sentence_openers") or []
-    if not isinstance(openers, list) or not all(isinstance(w, str) and w.strip() for w in openers):
-        raise TermError(f"{path.name}: sentence_openers: must be a list of words")
-    return People(**lists, own_descriptions=tuple(dict.fromkeys(w.strip().lower() for w in own)),
-                  sentence_openers=tuple(dict.fromkeys(w.strip().lower() for w in openers)))
+    required = ("other_people", "reporting_verbs", "determiners", "first_person")
+    optional = ("own_descriptions", "sentence_openers")
+    return People(**{key: _word_list(data, key, path, required=True) for key in required},
+                  **{key: _word_list(data, key, path, required=False) for key in optional})
+
+
+def _word_list(data: dict, key: str, path: Path, required: bool) -> tuple[str, ...]:
+    """One word list of a term file, lower-cased and without repeats; a required one must
+    not be empty."""
+    words = data.get(key) if required else (data.get(key) or [])
+    if not isinstance(words, list) or (required and not words) or not all(
+            isinstance(w, str) and w.strip() for w in words):
+        raise TermError(f"{path.name}: {key}: must be a {'non-empty ' if required else ''}list of words")
+    return tuple(dict.fromkeys(w.strip().lower() for w in words))
 
 
 def _historical_ok(path: Path, item: str, entry: dict) -> bool | str:
